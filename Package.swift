@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-kexec",
+    products: [
+        .executable(name: "kexec", targets: ["kexec"]),
+        .library(name: "KexecCore", targets: ["KexecCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Non-variadic wrappers for syscall(2)/reboot(2) and an argv-capturing constructor.
+        .target(name: "CKexecShim"),
+        // The pure core: parse images, plan segments, build boot_params, compute digests.
+        .target(
+            name: "KexecCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Reading the running system and the back ends (Linux syscalls, dry run).
+        .target(
+            name: "KexecSystem",
+            dependencies: [
+                "KexecCore", "CKexecShim",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "kexec",
+            dependencies: [
+                "KexecCore", "KexecSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "KexecCoreTests",
+            dependencies: ["KexecCore", "KexecSystem"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

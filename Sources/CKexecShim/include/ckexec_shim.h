@@ -1,0 +1,33 @@
+// Thin, non-variadic wrappers for system calls Swift cannot call directly
+// (syscall(2) is variadic) and argv capture for runs without /proc.
+#ifndef CKEXEC_SHIM_H
+#define CKEXEC_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Mirrors struct kexec_segment from <linux/kexec.h> (32 bytes on x86_64).
+typedef struct {
+    const void *buf;
+    size_t bufsz;
+    uint64_t mem;
+    size_t memsz;
+} ckexec_segment;
+
+// Returns 0 or -errno.
+long ckexec_kexec_load(uint64_t entry, unsigned long nr_segments,
+                       const ckexec_segment *segments, unsigned long flags);
+// Returns 0 or -errno; on success does not return.
+long ckexec_reboot_kexec(void);
+// Returns 0 or -errno.
+long ckexec_getrandom(void *buf, size_t len, unsigned int flags);
+
+// argv as seen by the ELF constructor (works even when /proc is not mounted).
+int ckexec_saved_argc(void);
+const char *ckexec_saved_argv(int index);
+
+// Constants from <linux/kexec.h> / <linux/reboot.h>, exposed as functions because
+// Swift 6 rejects C globals as not concurrency-safe.
+unsigned long ckexec_arch_x86_64(void);
+unsigned long ckexec_flag_on_crash(void);
+#endif

@@ -1,0 +1,18 @@
+/// The "zero page", struct boot_params (4096 bytes).
+/// Source: Linux Documentation/arch/x86/zero-page.rst and arch/x86/include/uapi/asm/bootparam.h.
+public enum BootParamsOffset {
+    public static let size = 4096
+    public static let screenInfo = 0x000        // struct screen_info, 0x40 bytes
+    public static let screenInfoSize = 0x40
+    public static let extMemK = 0x002           // u16 inside screen_info
+    public static let acpiRsdpAddr = 0x070      // u64
+    public static let extRamdiskImage = 0x0c0   // u32
+    public static let extRamdiskSize = 0x0c4    // u32
+    public static let extCmdLinePtr = 0x0c8     // u32
+    public static let altMemK = 0x1e0           // u32
+    public static let e820Entries = 0x1e8       // u8
+    public static let sentinel = 0x1ef          // u8
+    public static let setupHeader = 0x1f1
+    public static let e820Table = 0x2d0         // 128 x boot_e820_entry
+    public static let e820Max = 128
+}

@@ -1,0 +1,64 @@
+/// What the loader needs to know about the running system, gathered by the system layer
+/// (or a test fixture) so the core stays pure.
+public struct HostInfo: Sendable {
+    public var memoryMap: MemoryMap
+    /// Where `memoryMap` came from, for messages ("/sys/firmware/memmap", "/proc/iomem").
+    public var memoryMapSource: String
+    /// The running kernel's boot_params (/sys/kernel/boot_params/data), if readable.
+    public var runningBootParams: [UInt8]?
+    /// 32 bytes for SETUP_RNG_SEED, or nil when the pool was not ready.
+    public var rngSeed: [UInt8]?
+
+    public init(memoryMap: MemoryMap, memoryMapSource: String,
+                runningBootParams: [UInt8]? = nil, rngSeed: [UInt8]? = nil) {
+        self.memoryMap = memoryMap
+        self.memoryMapSource = memoryMapSource
+        self.runningBootParams = runningBootParams
+        self.rngSeed = rngSeed
+    }
+}
+
+/// What the user asked for, independent of image format.
+public struct LoadRequest: Sendable {
+    public var kernelPath: String
+    public var kernel: ByteSlice
+    public var initrdPath: String?
+    public var initrd: ByteSlice?
+    public var commandLine: String
+    public var skipChecks: Bool
+    /// --mem-min / --mem-max: bounds for every segment.
+    public var memoryMin: UInt64
+    public var memoryMax: UInt64
+
+    public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
+                commandLine: String = "", skipChecks: Bool = false,
+                memoryMin: UInt64 = 0, memoryMax: UInt64 = .max) {
+        self.kernelPath = kernelPath
+        self.kernel = kernel
+        self.initrdPath = initrdPath
+        self.initrd = initrd
+        self.commandLine = commandLine
+        self.skipChecks = skipChecks
+        self.memoryMin = memoryMin
+        self.memoryMax = memoryMax
+    }
+}
+
+/// Builds the command line the way kexec-tools does: `--reuse-cmdline` starts from the
+/// running one without BOOT_IMAGE= (and, for a crash kernel, without crashkernel=), then
+/// `--append`/`--command-line` text follows.
+public enum CommandLineComposer {
+    public static func compose(running: String?, append: String?, crash: Bool = false) -> String {
+        var words: [Substring] = []
+        if let running {
+            words = running.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).filter { word in
+                !word.hasPrefix("BOOT_IMAGE=") && !(crash && word.hasPrefix("crashkernel="))
+            }
+        }
+        var line = words.joined(separator: " ")
+        if let append, !append.isEmpty {
+            line = line.isEmpty ? append : line + " " + append
+        }
+        return line
+    }
+}

@@ -1,0 +1,131 @@
+/// Loads a bzImage through its 64-bit entry point with our purgatory (kexec_load path).
+/// Placement follows the kernel's own kexec_file loader: top-down in RAM, kernel aligned to
+/// kernel_alignment at or above max(1 MiB, pref_address), initrd at or above 16 MiB.
+public struct BzImage64Loader: ImageLoader {
+    public let typeName = "bzImage64"
+    public init() {}
+
+    static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!   // BIOS data, trampolines
+    static let fourGiB: UInt64 = 1 << 32
+    static let initrdMinimum: UInt64 = 16 << 20
+
+    public func probe(_ image: UnsafeRawBufferPointer) -> Bool {
+        (try? BzImageHeaderParser.parse(image)) != nil
+    }
+
+    public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        let header: SetupHeader
+        do { header = try BzImageHeaderParser.parse(request.kernel.raw) } catch { throw error.inFile(request.kernelPath) }
+        let cmdlineLength = request.commandLine.utf8.count
+        guard cmdlineLength <= header.cmdlineSize else {
+            throw KexecError(file: request.kernelPath, field: "cmdline_size",
+                             "the command line is \(cmdlineLength) bytes; this kernel accepts at most \(header.cmdlineSize)")
+        }
+        var notes = ["\(request.kernelPath): bzImage protocol \(header.versionString), setup \(header.realModeSize) bytes, init_size \(hex(header.initSize)), kernel_alignment \(hex(header.kernelAlignment)), pref_address \(hex(header.prefAddress)), xloadflags \(hex(header.xloadflags))",
+                     "memory map from \(host.memoryMapSource): \(host.memoryMap.entries.count) entries, \(host.memoryMap.ram.count) RAM ranges"]
+
+        var placer = Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+        let lo = request.memoryMin, hi = request.memoryMax
+        let body = request.kernel.storage.slice(request.kernel.offset + header.realModeSize,
+                                                request.kernel.count - header.realModeSize)
+
+        // Kernel: memory for in-place decompression, at its preferred alignment.
+        let kernelMemory = (max(UInt64(header.initSize), UInt64(body.count))).alignedUp(pageSize)!
+        let kernelAlign = max(UInt64(header.kernelAlignment), pageSize)
+        let kernelMin = max(max(0x10_0000, header.prefAddress), lo)
+        let kernelAt: UInt64
+        if header.relocatable {
+            guard let at = placer.allocateBelow4GFirst(size: kernelMemory, alignment: kernelAlign, min: kernelMin, max: hi) else {
+                throw KexecError(file: request.kernelPath, field: "init_size",
+                                 "the kernel needs \(kernelMemory) bytes aligned to \(hex(kernelAlign)) at or above \(hex(kernelMin)); no free RAM hole is that large (largest \(placer.largestHole))")
+            }
+            kernelAt = at
+        } else {
+            guard let range = PhysicalRange(start: header.prefAddress, size: kernelMemory),
+                  placer.free.contains(where: { $0.contains(range) }) else {
+                throw KexecError(file: request.kernelPath, field: "relocatable_kernel",
+                                 "the kernel is not relocatable and its pref_address \(hex(header.prefAddress)) + \(kernelMemory) bytes is not free RAM")
+            }
+            placer.take(range)
+            kernelAt = header.prefAddress
+        }
+        var segments = [Segment(role: .kernel, data: body, memory: PhysicalRange(start: kernelAt, size: kernelMemory)!)]
+        notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset))")
+
+        // initrd: below initrd_addr_max unless the kernel reads the ext_ramdisk fields.
+        var initrdRange: PhysicalRange?
+        if let initrd = request.initrd {
+            let size = UInt64(initrd.count).alignedUp(pageSize)!
+            let limit = header.xloadflags & SetupHeaderConstant.xlfCanBeLoadedAbove4G != 0
+                ? hi : min(hi, UInt64(header.initrdAddrMax) + 1)
+            let initrdMin = max(Self.initrdMinimum, lo)
+            guard size > 0, let at = placer.allocateBelow4GFirst(size: size, alignment: pageSize, min: initrdMin, max: limit) else {
+                throw KexecError(file: request.initrdPath ?? "initrd", field: "size",
+                                 "the initrd is \(initrd.count) bytes; the largest free RAM hole between \(hex(initrdMin)) and \(hex(limit)) is \(placer.largestHole(min: initrdMin, max: limit)) bytes")
+            }
+            initrdRange = PhysicalRange(start: at, size: UInt64(initrd.count))
+            segments.append(Segment(role: .initrd, data: initrd, memory: PhysicalRange(start: at, size: size)!))
+            notes.append("initrd \(initrd.count) bytes at \(hex(at))")
+        }
+
+        // boot_params + command line + setup_data, below 4 GiB.
+        let builder = BootParamsBuilder(header: header, commandLine: request.commandLine, e820: host.memoryMap.e820, host: host)
+        let paramsMemory = UInt64(builder.size).alignedUp(pageSize)!
+        guard let paramsAt = placer.allocate(.init(size: paramsMemory, min: lo, max: min(hi, Self.fourGiB))) else {
+            throw KexecError(field: "boot_params", "no free RAM below 4 GiB for \(paramsMemory) bytes of boot parameters")
+        }
+        let params = builder.build(at: paramsAt, initrd: initrdRange)
+        segments.append(Segment(role: .bootParams, data: ByteStorage(params).all, memory: PhysicalRange(start: paramsAt, size: paramsMemory)!))
+        notes.append("boot_params at \(hex(paramsAt)) (\(params.count) bytes: zero page, command line, \(builder.setupDataNodes.count) setup_data nodes), e820 \(builder.e820.count) entries")
+
+        // Purgatory below 4 GiB; it verifies the others and jumps to the 64-bit entry.
+        guard let purgatoryAt = placer.allocate(.init(size: Purgatory.memorySize, min: lo, max: min(hi, Self.fourGiB))) else {
+            throw KexecError(field: "purgatory", "no free RAM below 4 GiB for \(Purgatory.memorySize) bytes of purgatory")
+        }
+        let kernelEntry = kernelAt + SetupHeaderConstant.entry64Offset
+        var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
+                            entry: purgatoryAt + Purgatory.entryOffset, kernelEntry: kernelEntry,
+                            bootParamsAddress: paramsAt, commandLine: request.commandLine,
+                            crash: false, skipChecks: request.skipChecks, notes: notes)
+        try plan.attachPurgatory(at: purgatoryAt, rsi: paramsAt, rip: kernelEntry, host: host)
+        return plan
+    }
+}
+
+extension Placer {
+    /// Prefers memory below 4 GiB (which every boot path can reach), then any RAM up to `max`.
+    mutating func allocateBelow4GFirst(size: UInt64, alignment: UInt64, min: UInt64, max: UInt64) -> UInt64? {
+        if let at = allocate(.init(size: size, alignment: alignment, min: min, max: Swift.min(max, 1 << 32))) { return at }
+        return allocate(.init(size: size, alignment: alignment, min: min, max: max))
+    }
+
+    func largestHole(min: UInt64, max: UInt64) -> UInt64 {
+        free.compactMap { PhysicalRange(start: Swift.max($0.start, min), end: Swift.min($0.end, max)) }.map(\.size).max() ?? 0
+    }
+}
+
+extension LoadPlan {
+    /// Digests every data segment, fills purgatory's parameter block and adds its segment.
+    mutating func attachPurgatory(at address: UInt64, rsi: UInt64, rip: UInt64, host: HostInfo) throws(KexecError) {
+        var p = PurgatoryParameters()
+        p.rsi = rsi
+        p.rip = rip
+        p.skipChecks = skipChecks
+        if !skipChecks {
+            for i in segments.indices {
+                guard let data = segments[i].data, data.count > 0 else { continue }
+                let digest = Digest.sha256(data.raw)
+                segments[i].digest = digest
+                p.regions.append(.init(start: segments[i].memory.start, length: UInt64(data.count), sha256: digest))
+            }
+            guard p.regions.count <= PurgatoryParameters.maxRegions else {
+                throw KexecError(field: "segments", "\(p.regions.count) segments to verify; purgatory holds at most \(PurgatoryParameters.maxRegions)")
+            }
+        }
+        let blob = Purgatory.image(with: p)
+        segments.append(Segment(role: .purgatory, data: ByteStorage(blob).all,
+                                memory: PhysicalRange(start: address, size: Purgatory.memorySize)!))
+        notes.append("purgatory \(blob.count) bytes at \(hex(address)), entry \(hex(entry)), verifies \(p.regions.count) regions\(skipChecks ? " (checks skipped: -i)" : "")")
+        try SegmentRules.check(segments, memoryMap: host.memoryMap)
+    }
+}

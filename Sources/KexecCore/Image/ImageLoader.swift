@@ -1,0 +1,26 @@
+/// One image format: recognises its files and turns a request into a load plan.
+public protocol ImageLoader: Sendable {
+    /// The name `-t/--type` accepts (kexec-tools' spelling).
+    var typeName: String { get }
+    /// Cheap check: does this file look like our format? (Used when no -t is given.)
+    func probe(_ image: UnsafeRawBufferPointer) -> Bool
+    func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan
+}
+
+public enum ImageLoaders {
+    public static let all: [any ImageLoader] = [BzImage64Loader()]
+
+    /// Picks the loader named by `-t`, or the first whose probe accepts the file.
+    public static func select(type: String?, image: UnsafeRawBufferPointer, path: String) throws(KexecError) -> any ImageLoader {
+        if let type {
+            guard let loader = all.first(where: { $0.typeName == type }) else {
+                let names = all.map(\.typeName).joined(separator: ", ")
+                throw KexecError(field: "--type", "unsupported image type \"\(type)\"; supported: \(names)")
+            }
+            return loader
+        }
+        if let loader = all.first(where: { $0.probe(image) }) { return loader }
+        // Let the bzImage validator explain exactly what is wrong with the file.
+        return BzImage64Loader()
+    }
+}

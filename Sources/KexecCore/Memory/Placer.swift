@@ -1,0 +1,64 @@
+/// Finds room for segments in RAM, top-down like the kernel's own kexec_file loader, and
+/// remembers what it gave out so nothing overlaps.
+public struct Placer: Sendable {
+    /// Free RAM, sorted, disjoint.
+    public private(set) var free: [PhysicalRange]
+
+    /// `free` is RAM minus anything reserved up front (e.g. the first pages).
+    public init(ram: [PhysicalRange], reserved: [PhysicalRange] = []) {
+        var pieces = ram
+        for r in reserved { pieces = pieces.flatMap { $0.subtracting(r) } }
+        free = pieces.sorted()
+    }
+
+    public struct Request: Sendable, Equatable {
+        public var size: UInt64
+        public var alignment: UInt64
+        public var min: UInt64
+        public var max: UInt64     // highest address the range may reach (exclusive end ≤ max)
+        public var topDown: Bool
+
+        public init(size: UInt64, alignment: UInt64 = pageSize, min: UInt64 = 0,
+                    max: UInt64 = .max, topDown: Bool = true) {
+            self.size = size
+            self.alignment = alignment
+            self.min = min
+            self.max = max
+            self.topDown = topDown
+        }
+    }
+
+    /// Returns the start of a hole satisfying `request`, or nil. Pure: does not reserve.
+    /// Example: free [0x1000, 0x9000), size 0x2000, alignment 0x4000, top-down → 0x4000.
+    public func find(_ request: Request) -> UInt64? {
+        guard request.size > 0, request.alignment.nonzeroBitCount == 1 else { return nil }
+        let holes = request.topDown ? free.reversed() : free
+        for hole in holes {
+            let lo = Swift.max(hole.start, request.min)
+            let hi = Swift.min(hole.end, request.max)
+            guard hi > lo, hi - lo >= request.size else { continue }
+            if request.topDown {
+                let start = (hi - request.size).alignedDown(request.alignment)
+                if start >= lo { return start }
+            } else if let start = lo.alignedUp(request.alignment),
+                      start <= hi, hi - start >= request.size {
+                return start
+            }
+        }
+        return nil
+    }
+
+    /// Finds and takes a hole.
+    public mutating func allocate(_ request: Request) -> UInt64? {
+        guard let start = find(request), let range = PhysicalRange(start: start, size: request.size) else { return nil }
+        take(range)
+        return start
+    }
+
+    /// Marks `range` as used (for fixed placements).
+    public mutating func take(_ range: PhysicalRange) {
+        free = free.flatMap { $0.subtracting(range) }
+    }
+
+    public var largestHole: UInt64 { free.map(\.size).max() ?? 0 }
+}

@@ -1,0 +1,44 @@
+import Crypto
+
+/// Everything a back end needs to load an image: segments, entry point, and the facts a
+/// user wants to see in `--dry-run` / `-d` output.
+public struct LoadPlan: Sendable {
+    public var imageType: String
+    public var kernelPath: String
+    public var segments: [Segment]
+    /// Physical address the CPU jumps to (purgatory's entry).
+    public var entry: UInt64
+    /// Where purgatory hands over, with rsi = boot_params.
+    public var kernelEntry: UInt64
+    public var bootParamsAddress: UInt64
+    public var commandLine: String
+    public var crash: Bool
+    public var skipChecks: Bool
+    /// Human-readable decisions, printed by `-d`.
+    public var notes: [String]
+
+    /// Segments sorted by physical address, as the kernel receives them.
+    public var sortedSegments: [Segment] { segments.sorted { $0.memory.start < $1.memory.start } }
+
+    public var totalDataBytes: Int { segments.reduce(0) { $0 + $1.dataSize } }
+}
+
+public enum Digest {
+    /// SHA-256 of a buffer without copying it (swift-crypto uses SHA-NI where present).
+    public static func sha256(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: raw)
+        return Array(hasher.finalize())
+    }
+
+    public static func hexString(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(digest.count * 2)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,23 @@
+/// Renders a plan for `--dry-run` and `-d`: segments with physical ranges, sizes, digests,
+/// the entry and the command line.
+public enum PlanPrinter {
+    public static func text(_ plan: LoadPlan) -> String {
+        var out = ["image type: \(plan.imageType)\(plan.crash ? " (crash)" : "")",
+                   "kernel: \(plan.kernelPath)",
+                   "command line: \"\(plan.commandLine)\"",
+                   "entry: \(hex(plan.entry)) (purgatory) -> \(hex(plan.kernelEntry)) with rsi=\(hex(plan.bootParamsAddress)) (boot_params)",
+                   "purgatory checks: \(plan.skipChecks ? "skipped (-i)" : "sha256 of every data segment")",
+                   "segments: \(plan.segments.count)"]
+        for (i, s) in plan.sortedSegments.enumerated() {
+            let digest = s.digest.map(Digest.hexString) ?? "-"
+            out.append("  \(i) \(s.role.rawValue.padding(10)) \(hex(s.memory.start))-\(hex(s.memory.end)) memsz \(hex(s.memory.size)) bufsz \(s.dataSize) sha256 \(digest)")
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,79 @@
+import Glibc
+import KexecCore
+import SystemPackage
+
+/// Maps a whole file read-only so segments can point into the page cache without a copy.
+public enum MappedFile {
+    public static func open(_ path: String, role: String) throws(KexecError) -> ByteStorage {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw KexecError(file: path, "cannot open the \(role): \(describe(error))")
+        }
+        defer { try? fd.close() }
+        var st = stat()
+        guard fstat(fd.rawValue, &st) == 0 else {
+            throw KexecError(file: path, "cannot stat the \(role): \(String(cString: strerror(errno)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw KexecError(file: path, "the \(role) is not a regular file")
+        }
+        let size = Int(st.st_size)
+        if size == 0 { return ByteStorage([]) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), base != MAP_FAILED else {
+            throw KexecError(file: path, "cannot map the \(role): \(String(cString: strerror(errno)))")
+        }
+        return ByteStorage(raw: UnsafeRawBufferPointer(start: base, count: size)) { raw in
+            _ = munmap(UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? Errno { return String(describing: e) }
+        return "\(error)"
+    }
+}
+
+/// Small text files from /proc and /sys.
+public struct SystemFiles: Sendable {
+    /// Prefix for every path; tests point it at a fixture tree.
+    public var root: String
+
+    public init(root: String = "") { self.root = root }
+
+    public func path(_ p: String) -> String { root + p }
+
+    public func readBytes(_ p: String, limit: Int = 1 << 20) -> [UInt8]? {
+        guard let fd = try? FileDescriptor.open(FilePath(path(p)), .readOnly, options: [.closeOnExec]) else { return nil }
+        defer { try? fd.close() }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while out.count < limit {
+            let n = (try? chunk.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? -1
+            if n < 0 { return nil }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    public func readText(_ p: String) -> String? {
+        readBytes(p).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func exists(_ p: String) -> Bool { access(path(p), F_OK) == 0 }
+
+    public func list(_ p: String) -> [String] {
+        guard let dir = opendir(path(p)) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Glibc
+import KexecCore
+import KexecSystem
+
+/// Maps parsed flags onto runner calls in kexec-tools' order of precedence and prints.
+struct Actions {
+    let o: KexecCommand
+
+    init(options: KexecCommand) { o = options }
+
+    func run() throws {
+        if o.version {
+            print("swift-kexec 0.1.0 (kexec-tools 2.0 command line)")
+            return
+        }
+        if o.loadPanic {
+            throw KexecError(field: "-p", "loading a crash kernel (kdump) is not supported yet")
+        }
+        if o.fileSyscall {
+            throw KexecError(field: "-s", "kexec_file_load is not supported yet; use -c (kexec_load)")
+        }
+        if o.fileSyscall && o.loadSyscall {
+            throw KexecError(field: "-s/-c", "choose one syscall")
+        }
+        let backend: any KexecBackend = o.dryRun ? DryRunBackend() : LinuxBackend()
+        let runner = KexecRunner(backend: backend)
+
+        if o.status {
+            // kexec-tools' contract: exit 1 when the image is loaded, 0 when not.
+            let loaded = try backend.isLoaded(crash: !o.load)
+            throw ExitCode(loaded ? 1 : 0)
+        }
+        if o.unload {
+            try backend.unload(crash: false)
+            return
+        }
+        if o.exec && !o.force {
+            try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
+            return
+        }
+        guard let kernel = o.kernel else {
+            throw KexecError("no kernel image given: kexec -l KERNEL [--initrd=FILE] [--append=TEXT]")
+        }
+        var options = LoadOptions(kernelPath: kernel)
+        options.initrdPath = o.initrd.last
+        options.append = o.append.last
+        options.reuseCommandLine = o.reuseCmdline
+        options.type = o.type
+        options.skipChecks = o.noChecks
+        options.memoryMin = try o.memMin.map { try address($0, "--mem-min") } ?? 0
+        options.memoryMax = try o.memMax.map { try address($0, "--mem-max") } ?? .max
+
+        let plan = try runner.plan(options)
+        if o.debug {
+            for note in plan.notes { printError(note) }
+            printError(PlanPrinter.text(plan))
+        }
+        if o.dryRun { print(PlanPrinter.text(plan)) }
+        try runner.load(plan)
+
+        if o.force {
+            if o.dryRun { print("--dry-run: would execute the image now"); return }
+            try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
+        } else if !o.load {
+            if o.dryRun { print("--dry-run: would run shutdown -r now"); return }
+            try runShutdown()
+        }
+    }
+
+    func address(_ text: String, _ flag: String) throws -> UInt64 {
+        let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+        guard let value else { throw KexecError(field: flag, "\"\(text)\" is not an address; expected decimal or 0x-hexadecimal") }
+        return value
+    }
+
+    /// Without an action flag kexec-tools hands over to the init system's reboot, whose
+    /// shutdown scripts then run `kexec -e`.
+    func runShutdown() throws -> Never {
+        for path in ["/sbin/shutdown", "/etc/shutdown", "/bin/shutdown", "/usr/sbin/shutdown"] where access(path, X_OK) == 0 {
+            let words: [String] = [path, "-r", "now"]
+            var args: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+            args.append(nil)
+            execv(path, args)
+        }
+        throw KexecError("loaded, but no shutdown(8) was found to reboot with; run kexec -e to boot the image")
+    }
+}

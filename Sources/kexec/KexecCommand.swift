@@ -1,0 +1,79 @@
+import ArgumentParser
+import KexecCore
+import KexecSystem
+
+/// The command line of /sbin/kexec, with kexec-tools' spellings. This type only parses
+/// options; `Actions` does the work.
+struct KexecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kexec",
+        abstract: "Load a new kernel and boot it from the running one (swift-kexec).",
+        discussion: "Without an action, loads KERNEL and then runs `shutdown -r now`, like kexec-tools.")
+
+    @Flag(name: [.customShort("l"), .customLong("load")], help: "Load KERNEL for a later kexec -e.")
+    var load = false
+    @Flag(name: [.customShort("p"), .customLong("load-panic")], help: "Crash kernel (kdump): not supported yet.")
+    var loadPanic = false
+    @Flag(name: [.customShort("u"), .customLong("unload")], help: "Unload the loaded image.")
+    var unload = false
+    @Flag(name: [.customShort("e"), .customLong("exec")], help: "Execute the loaded image now.")
+    var exec = false
+    @Flag(name: [.customShort("f"), .customLong("force")], help: "Load KERNEL and execute it at once, without shutdown(8).")
+    var force = false
+    @Flag(name: [.customShort("x"), .customLong("no-ifdown")], help: "Do not take network interfaces down before executing.")
+    var noIfdown = false
+    @Flag(name: [.customShort("y"), .customLong("no-sync")], help: "Do not sync file systems before executing.")
+    var noSync = false
+    @Flag(name: [.customShort("i"), .customLong("no-checks")], help: "Skip purgatory's SHA-256 verification.")
+    var noChecks = false
+    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (bzImage64).")
+    var type: String?
+    @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load: not supported yet.")
+    var fileSyscall = false
+    @Flag(name: [.customShort("c"), .customLong("kexec-syscall")], help: "Use kexec_load.")
+    var loadSyscall = false
+    @Flag(name: [.customShort("a"), .customLong("kexec-syscall-auto")], help: "Choose the syscall (today: kexec_load).")
+    var autoSyscall = false
+    @Flag(name: [.customShort("S"), .customLong("status")], help: "Exit 1 if an image is loaded, 0 if not (crash image unless -l).")
+    var status = false
+    @Flag(name: [.customShort("d"), .customLong("debug")], help: "Print every decision: segments, addresses, entry, digests.")
+    var debug = false
+    @Flag(name: [.customShort("v"), .customLong("version")], help: "Print the version.")
+    var version = false
+    @Flag(name: .customLong("dry-run"), help: "Do all the work of a load, print the plan, and stop before any syscall.")
+    var dryRun = false
+    @Option(name: [.customLong("append"), .customLong("command-line")], help: "The new kernel's command line.")
+    var append: [String] = []
+    @Option(name: [.customLong("initrd"), .customLong("ramdisk")], help: "Initial ramdisk.")
+    var initrd: [String] = []
+    @Flag(name: .customLong("reuse-cmdline"), help: "Start from /proc/cmdline (without BOOT_IMAGE=).")
+    var reuseCmdline = false
+    @Option(name: .customLong("mem-min"), help: "Lowest physical address for segments.")
+    var memMin: String?
+    @Option(name: .customLong("mem-max"), help: "Highest physical address for segments.")
+    var memMax: String?
+    @Argument(help: "The kernel image.")
+    var kernel: String?
+
+    mutating func run() throws {
+        try Actions(options: self).run()
+    }
+}
+
+/// Process entry: argv from the runtime, or from the C constructor when /proc was absent.
+@main
+enum Main {
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if CommandLine.arguments.isEmpty { args = Array(capturedArguments().dropFirst()) }
+        do {
+            var command = try KexecCommand.parse(args)
+            try command.run()
+        } catch let error as KexecError {
+            printError("kexec: \(error)")
+            KexecCommand.exit(withError: ExitCode.failure)
+        } catch {
+            KexecCommand.exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// Runs the built `kexec` binary (next to the test bundle) in --dry-run mode: no syscall.
+struct CLIRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    static var binary: String {
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("kexec").path
+    }
+
+    init(_ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLIRun.binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        status = p.terminationStatus
+        stdout = String(decoding: o, as: UTF8.self)
+        stderr = String(decoding: e, as: UTF8.self)
+    }
+}
+
+@Suite("command line (dry run)", .serialized)
+struct CLITests {
+    let dir: String
+    let kernel: String
+    let initrd: String
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "kexec-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        kernel = dir + "/bzImage"
+        initrd = dir + "/initrd"
+        try Data(Fixture.bzImage(bodySize: 100_000)).write(to: URL(fileURLWithPath: kernel))
+        try Data(repeating: 0x42, count: 300_000).write(to: URL(fileURLWithPath: initrd))
+    }
+
+    @Test(arguments: [
+        ["--dry-run", "-l", "KERNEL", "--initrd=INITRD", "--append=console=ttyS0 quiet"],
+        ["--dry-run", "-l", "KERNEL", "--ramdisk", "INITRD", "--command-line", "console=ttyS0 quiet"],
+        ["--dry-run", "--load", "--append", "console=ttyS0 quiet", "--initrd", "INITRD", "KERNEL"],
+        ["--dry-run", "-c", "-t", "bzImage64", "-l", "KERNEL", "--initrd=INITRD", "--append=x", "--append=console=ttyS0 quiet"],
+    ])
+    func spellingsAgree(_ template: [String]) throws {
+        let args = template.map { $0 == "KERNEL" ? kernel : $0.replacingOccurrences(of: "INITRD", with: initrd) }
+        let r = try CLIRun(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("command line: \"console=ttyS0 quiet\""))
+        #expect(r.stdout.contains("segments: 4"))
+        #expect(r.stdout.contains(" initrd "))
+        #expect(r.stdout.contains("bufsz 300000 sha256 "))
+    }
+
+    @Test func reuseCmdlineDropsBootImage() throws {
+        let r = try CLIRun(["--dry-run", "-l", kernel, "--reuse-cmdline", "--append=extra=1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let running = (try? String(contentsOfFile: "/proc/cmdline", encoding: .utf8)) ?? ""
+        #expect(!r.stdout.contains("BOOT_IMAGE="))
+        #expect(r.stdout.contains("extra=1\""))
+        if let first = running.split(separator: " ").first(where: { !$0.hasPrefix("BOOT_IMAGE=") }) {
+            #expect(r.stdout.contains(String(first)))
+        }
+    }
+
+    @Test func debugPrintsDecisions() throws {
+        let r = try CLIRun(["--dry-run", "-d", "-l", kernel, "--append=a"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("bzImage protocol 2.15"))
+        #expect(r.stderr.contains("purgatory "))
+        #expect(r.stderr.contains("memory map from"))
+    }
+
+    @Test(arguments: [
+        (["-l", "/nonexistent/vmlinuz"], "/nonexistent/vmlinuz: cannot open the kernel image"),
+        (["--dry-run", "-l", "BADKERNEL"], "boot_flag"),
+        (["--dry-run", "-l", "KERNEL", "--initrd=/nonexistent/initrd"], "/nonexistent/initrd: cannot open the initrd"),
+        (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "unsupported image type \"elf-x86_64\""),
+        (["--dry-run", "-l", "KERNEL", "--mem-min=zz"], "--mem-min"),
+        (["-p", "KERNEL"], "not supported yet"),
+        (["-s", "-l", "KERNEL"], "kexec_file_load is not supported yet"),
+        (["-l"], "no kernel image given"),
+    ])
+    func badInputIsOneLineAndNonZero(_ template: [String], _ phrase: String) throws {
+        let bad = dir + "/bad"
+        try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: bad))
+        let args = template.map { $0 == "KERNEL" ? kernel : $0 == "BADKERNEL" ? bad : $0 }
+        let r = try CLIRun(args)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("kexec: "))
+        #expect(r.stderr.contains(phrase), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func unknownOptionIsRefused() throws {
+        let r = try CLIRun(["--dry-run", "--no-such-flag", "-l", kernel])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--no-such-flag"))
+    }
+
+    @Test func versionAndHelp() throws {
+        #expect(try CLIRun(["-v"]).stdout.hasPrefix("swift-kexec"))
+        let help = try CLIRun(["-h"])
+        #expect(help.status == 0)
+        for flag in ["--load", "--exec", "--unload", "--status", "--dry-run", "--reuse-cmdline", "--no-checks"] {
+            #expect(help.stdout.contains(flag))
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Crypto
+import Testing
+@testable import KexecCore
+
+@Suite("bzImage64 load plan")
+struct PlanTests {
+    let kernel = Fixture.bzImage(bodySize: 64 * 1024)
+    let initrd = [UInt8](repeating: 0x5a, count: 3 * 1024 * 1024 + 17)
+
+    func plan(_ request: LoadRequest, host: HostInfo = Fixture.host()) throws -> LoadPlan {
+        try BzImage64Loader().plan(request, host: host)
+    }
+
+    @Test func placesEverySegmentByTheRules() throws {
+        let p = try plan(Fixture.request(kernel, initrd: initrd, commandLine: "console=ttyS0 root=/dev/vda"))
+        let byRole = Dictionary(uniqueKeysWithValues: p.segments.map { ($0.role, $0) })
+        let k = try #require(byRole[.kernel]), rd = try #require(byRole[.initrd])
+        let bp = try #require(byRole[.bootParams]), pg = try #require(byRole[.purgatory])
+        #expect(p.segments.count == 4)
+        #expect(k.memory.start % 0x20_0000 == 0)
+        #expect(k.memory.start >= 0x100_0000)
+        #expect(k.memory.size == 0x40_0000)                      // init_size
+        #expect(p.kernelEntry == k.memory.start + 0x200)
+        #expect(rd.memory.start >= 16 << 20 && rd.memory.start % 4096 == 0)
+        #expect(bp.memory.end <= 1 << 32 && pg.memory.end <= 1 << 32)
+        #expect(pg.memory.contains(PhysicalRange(start: p.entry, size: 1)!))
+        #expect(p.bootParamsAddress == bp.memory.start)
+        try SegmentRules.check(p.segments, memoryMap: Fixture.memoryMap())
+    }
+
+    @Test func digestsMatchTheBytesAndArePatchedIntoPurgatory() throws {
+        let p = try plan(Fixture.request(kernel, initrd: initrd))
+        let pg = try #require(p.segments.first { $0.role == .purgatory }?.data)
+        let blob = Array(pg.raw)
+        let base = PurgatoryBlob.paramsOffset
+        var regions: [(UInt64, UInt64, [UInt8])] = []
+        for i in 0..<Int(blob.u32(base + 76)) {
+            let at = base + 128 + i * 48
+            regions.append((blob.u64(at), blob.u64(at + 8), Array(blob[(at + 16)..<(at + 48)])))
+        }
+        #expect(regions.count == 3)
+        for s in p.segments where s.role != .purgatory {
+            let data = try #require(s.data)
+            let expected = Array(SHA256.hash(data: Array(data.raw)))
+            #expect(s.digest == expected)
+            #expect(regions.contains { $0.0 == s.memory.start && $0.1 == UInt64(data.count) && $0.2 == expected })
+        }
+        #expect(blob.u64(base + 32) == p.bootParamsAddress)       // rsi
+        #expect(blob.u64(base + 64) == p.kernelEntry)             // rip
+        #expect(blob.u32(base + 72) == 0)                         // checks on
+    }
+
+    @Test func skipChecksComputesNoDigests() throws {
+        let p = try plan(Fixture.request(kernel, skipChecks: true))
+        #expect(p.segments.allSatisfy { $0.digest == nil })
+        let blob = Array(try #require(p.segments.first { $0.role == .purgatory }?.data).raw)
+        #expect(blob.u32(PurgatoryBlob.paramsOffset + 72) == 1)
+        #expect(blob.u32(PurgatoryBlob.paramsOffset + 76) == 0)
+    }
+
+    @Test func commandLineLongerThanCmdlineSizeIsRefused() {
+        let line = String(repeating: "a", count: 2048)
+        #expect {
+            try plan(Fixture.request(kernel, commandLine: line))
+        } throws: { error in
+            let e = error as! KexecError
+            return e.field == "cmdline_size" && e.description.contains("2048 bytes") && e.description.contains("at most 2047")
+        }
+        #expect(throws: Never.self) { try plan(Fixture.request(kernel, commandLine: String(repeating: "a", count: 2047))) }
+    }
+
+    @Test func initrdThatDoesNotFitIsRefused() {
+        let big = [UInt8](repeating: 1, count: 40 << 20)
+        #expect {
+            try plan(Fixture.request(kernel, initrd: big), host: Fixture.host(ramTop: 48 << 20))
+        } throws: { error in
+            let e = error as! KexecError
+            return e.file == "test-initrd" && e.description.contains("\(40 << 20) bytes")
+        }
+    }
+
+    @Test func moreThanSixteenSegmentsAreRefused() {
+        let segs = (0..<17).map { i in
+            Segment(role: .other, data: nil, memory: PhysicalRange(start: 0x100_0000 + UInt64(i) * 0x1000, size: 0x1000)!)
+        }
+        #expect {
+            try SegmentRules.check(segs, memoryMap: Fixture.memoryMap())
+        } throws: { ($0 as! KexecError).description.contains("17 segments") }
+    }
+
+    @Test(arguments: [
+        (PhysicalRange(start: 0x100_0800, size: 0x1000)!, "page-aligned"),
+        (PhysicalRange(start: 0x9_0000_0000, size: 0x1000)!, "System RAM"),
+    ])
+    func segmentRulesNameTheProblem(_ range: PhysicalRange, _ phrase: String) {
+        let segs = [Segment(role: .initrd, data: nil, memory: range)]
+        #expect { try SegmentRules.check(segs, memoryMap: Fixture.memoryMap()) } throws: {
+            ($0 as! KexecError).description.contains(phrase)
+        }
+    }
+
+    @Test func overlappingSegmentsAreRefused() {
+        let segs = [Segment(role: .kernel, data: nil, memory: PhysicalRange(start: 0x200_0000, size: 0x2000)!),
+                    Segment(role: .initrd, data: nil, memory: PhysicalRange(start: 0x200_1000, size: 0x2000)!)]
+        #expect { try SegmentRules.check(segs, memoryMap: Fixture.memoryMap()) } throws: {
+            ($0 as! KexecError).description.contains("overlaps")
+        }
+    }
+
+    @Test func memMinMaxBoundEverySegment() throws {
+        var req = Fixture.request(kernel, initrd: initrd)
+        req.memoryMin = 0x1000_0000
+        req.memoryMax = 0x2000_0000
+        let p = try plan(req)
+        for s in p.segments { #expect(s.memory.start >= 0x1000_0000 && s.memory.end <= 0x2000_0000) }
+    }
+
+    @Test func debianKernelPlan() throws {
+        guard let path = Fixture.debianKernelPath else {
+            Issue.record("the Debian bzImage is missing: run scripts/vm/setup.sh")
+            return
+        }
+        let data = try [UInt8](contentsOfFile: path)
+        let p = try plan(Fixture.request(data, initrd: initrd, commandLine: "console=ttyS0 quiet"))
+        let k = try #require(p.segments.first { $0.role == .kernel })
+        #expect(k.memory.contains(PhysicalRange(start: p.kernelEntry, size: 1)!))
+        #expect(k.dataSize == data.count - 20480)                   // 39 setup sectors + boot sector
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(contentsOfFile path: String) throws {
+        self = try [UInt8](Foundation.Data(contentsOf: Foundation.URL(fileURLWithPath: path)))
+    }
+}
+
+import Foundation

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Benchmarks in QEMU (TCG), ours (/bin/kexec) against Debian's kexec-tools (/bin/kexec-tools):
+#   bench-load  one guest alternating RUNS loads of each: kexec -c -l vmlinuz --initrd=big-initrd
+#               (64 MiB), timed inside the guest -> "BENCH ours|peer SECONDS"
+#   bench-exec  EXEC_RUNS boots per variant {ours,peer} x {checks, -i}: host-side time from the
+#               serial line printed just before `kexec -e` to the second kernel's first console
+#               line ("Linux version ...") and to its /init (SECOND-KERNEL-UP)
+# Prints medians and ratios ours/peer.  Results: work/vm-logs/bench-results.jsonl
+#
+# usage: scripts/vm/bench.sh [--runs N] [--exec-runs R] [--no-build] [--load-only|--exec-only]
+# Environment: KEXEC_BIN (ours; if it does not exist only the peer is measured),
+#              BENCH_INITRD=/boot/second.cpio.gz to time exec with the small initrd instead.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VM="$ROOT/scripts/vm"
+RUNS=5
+EXEC_RUNS=3
+BUILD=1
+DO_LOAD=1
+DO_EXEC=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) RUNS=$2; shift ;;
+        --exec-runs) EXEC_RUNS=$2; shift ;;
+        --no-build) BUILD=0 ;;
+        --load-only) DO_EXEC=0 ;;
+        --exec-only) DO_LOAD=0 ;;
+        *) echo "usage: $0 [--runs N] [--exec-runs R] [--no-build] [--load-only|--exec-only]" >&2
+           exit 2 ;;
+    esac
+    shift
+done
+
+if [ "$BUILD" = 1 ]; then
+    sh "$VM/setup.sh"
+    sh "$VM/mkinitramfs.sh"
+fi
+bin=${KEXEC_BIN:-$ROOT/work/kexec}
+whos="ours peer"
+if [ ! -e "$bin" ]; then
+    echo "bench.sh: $bin does not exist: measuring the peer only"
+    whos="peer"
+fi
+
+RES="$ROOT/work/vm-logs/bench-results.jsonl"
+mkdir -p "$ROOT/work/vm-logs"
+: > "$RES"
+initrd_env=""
+[ -n "${BENCH_INITRD:-}" ] && initrd_env="--env BENCH_INITRD=$BENCH_INITRD"
+rc=0
+
+if [ "$DO_LOAD" = 1 ]; then
+    python3 "$VM/run.py" bench-load --env "BENCH_RUNS=$RUNS" --results "$RES" || rc=1
+fi
+if [ "$DO_EXEC" = 1 ]; then
+    for who in $whos; do
+        if [ "$who" = ours ]; then k=/bin/kexec; else k=/bin/kexec-tools; fi
+        for mode in checks nochecks; do
+            nc=0; [ "$mode" = nochecks ] && nc=1
+            i=1
+            while [ "$i" -le "$EXEC_RUNS" ]; do
+                python3 "$VM/run.py" bench-exec --kexec "$k" --env "BENCH_NOCHECKS=$nc" \
+                    $initrd_env --tag "$who-$mode-$i" --results "$RES" || rc=1
+                i=$((i + 1))
+            done
+        done
+    done
+fi
+
+python3 - "$RES" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def med(xs):
+    return statistics.median(xs) if xs else None
+def fmt(x):
+    return "%.3f s" % x if x is not None else "n/a"
+def ratio(a, b):
+    return "%.2f" % (a / b) if a is not None and b else "n/a"
+print()
+print("== summary (medians) ==")
+for r in rows:
+    if r["scenario"] == "bench-load":
+        o, p = r["results"].get("ours", []), r["results"].get("peer", [])
+        mo, mp = med(o), med(p)
+        print("load -c -l vmlinuz + 64 MiB initrd: ours %s (n=%d)  peer %s (n=%d)  ours/peer %s"
+              % (fmt(mo), len(o), fmt(mp), len(p), ratio(mo, mp)))
+        print("  samples ours %s" % o)
+        print("  samples peer %s" % p)
+ex = {}
+for r in rows:
+    if r["scenario"] == "bench-exec":
+        who = "ours" if r["kexec"] == "/bin/kexec" else "peer"
+        mode = "-i" if "BENCH_NOCHECKS=1" in r["env"] else "checks"
+        d = ex.setdefault((who, mode), {"first": [], "user": [], "fail": 0})
+        if r["ok"]:
+            d["first"].append(r["results"]["exec_to_first_line"])
+            d["user"].append(r["results"]["exec_to_userspace"])
+        else:
+            d["fail"] += 1
+for mode in ("checks", "-i"):
+    for metric, label in (("first", "exec -> second kernel's first line"),
+                          ("user", "exec -> second /init (SECOND-KERNEL-UP)")):
+        o = ex.get(("ours", mode), {}).get(metric, [])
+        p = ex.get(("peer", mode), {}).get(metric, [])
+        if not o and not p:
+            continue
+        print("%s [%s]: ours %s  peer %s  ours/peer %s   (samples ours %s peer %s)"
+              % (label, mode, fmt(med(o)), fmt(med(p)), ratio(med(o), med(p)), o, p))
+fails = sum(d["fail"] for d in ex.values()) + sum(1 for r in rows if r["scenario"] == "bench-load" and not r["ok"])
+if fails:
+    print("%d benchmark run(s) FAILED: see work/vm-logs/" % fails)
+PY
+exit $rc

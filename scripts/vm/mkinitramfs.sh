@@ -1,0 +1,110 @@
+#!/bin/sh
+# Build the guest images into work/vm/ (run scripts/vm/setup.sh first):
+#   second.cpio.gz   busybox + /init (tests/vm/initramfs/second-init) + /marker.txt (random token,
+#                    also written to work/vm/second.token for run.py)
+#   first.cpio       uncompressed: busybox, /init (first-init), /bin/kexec (ours, $KEXEC_BIN,
+#                    default work/kexec), /bin/kexec-tools + its libraries, /boot/vmlinuz,
+#                    /boot/second.cpio.gz, /boot/bad-vmlinuz (first 4096 bytes of the kernel),
+#                    /scenarios/* (tests/vm/scenarios)
+#   first-bench.cpio first.cpio followed by an archive with /boot/big-initrd: second.cpio.gz then
+#                    an uncompressed newc archive of random bytes, 64 MiB in all
+# Environment: KEXEC_BIN (our binary; a dynamic one gets its libraries copied too),
+#              BIG_INITRD_BYTES (default 67108864), NO_BENCH=1 (skip first-bench.cpio).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE="$ROOT/work/vm-cache"
+OUT="$ROOT/work/vm"
+CPIO="python3 $ROOT/scripts/vm/cpio.py"
+KEXEC_BIN=${KEXEC_BIN:-$ROOT/work/kexec}
+BIG=${BIG_INITRD_BYTES:-67108864}
+
+die() { echo "mkinitramfs: ERROR: $*" >&2; exit 1; }
+log() { echo "mkinitramfs: $*"; }
+
+VMLINUZ="$CACHE/vmlinuz"
+KT="$CACHE/kexec-tools"
+[ -e "$VMLINUZ" ] || die "$VMLINUZ missing: run scripts/vm/setup.sh"
+[ -x "$KT/kexec" ] || die "$KT/kexec missing: run scripts/vm/setup.sh"
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+    die "$BUSYBOX is dynamically linked; install busybox-static"
+fi
+
+mkdir -p "$OUT"
+STAGE="$OUT/stage"
+rm -rf "$STAGE"
+mkdir -p "$STAGE/second" "$STAGE/first"
+
+# ---------------------------------------------------------------- second initramfs
+S="$STAGE/second"
+mkdir -p "$S/bin" "$S/proc" "$S/dev"
+cp "$BUSYBOX" "$S/bin/busybox"
+ln -s busybox "$S/bin/sh"
+install -m 0755 "$ROOT/tests/vm/initramfs/second-init" "$S/init"
+TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+echo "$TOKEN" > "$S/marker.txt"
+$CPIO tree "$OUT/second.cpio.gz.new" "$S" --gzip --nod /dev/console:c:5:1:600
+mv "$OUT/second.cpio.gz.new" "$OUT/second.cpio.gz"
+echo "$TOKEN" > "$OUT/second.token"
+log "second.cpio.gz: $(wc -c < "$OUT/second.cpio.gz") bytes, marker $TOKEN"
+
+# ---------------------------------------------------------------- first initramfs
+F="$STAGE/first"
+mkdir -p "$F/bin" "$F/sbin" "$F/boot" "$F/proc" "$F/sys" "$F/dev" "$F/tmp" "$F/run" \
+         "$F/lib/x86_64-linux-gnu" "$F/lib64" "$F/scenarios"
+cp "$BUSYBOX" "$F/bin/busybox"
+ln -s busybox "$F/bin/sh"
+install -m 0755 "$ROOT/tests/vm/initramfs/first-init" "$F/init"
+
+# the peer: Debian's kexec-tools with its libraries (glibc's loader at /lib64)
+install -m 0755 "$KT/kexec" "$F/bin/kexec-tools"
+for so in "$KT"/lib/*.so*; do
+    case "$(basename "$so")" in
+        ld-linux-x86-64.so.2) install -m 0755 "$so" "$F/lib64/ld-linux-x86-64.so.2" ;;
+        *) install -m 0755 "$so" "$F/lib/x86_64-linux-gnu/" ;;
+    esac
+done
+
+# ours
+if [ -e "$KEXEC_BIN" ]; then
+    install -m 0755 "$KEXEC_BIN" "$F/bin/kexec"
+    if ldd "$KEXEC_BIN" >/dev/null 2>&1; then
+        log "note: $KEXEC_BIN is dynamically linked; copying its libraries"
+        ldd "$KEXEC_BIN" | awk '/=> \// {print $3}' | while read -r so; do
+            [ -e "$F/lib/x86_64-linux-gnu/$(basename "$so")" ] ||
+                install -m 0755 "$so" "$F/lib/x86_64-linux-gnu/"
+        done
+    fi
+    log "ours: $KEXEC_BIN ($(wc -c < "$KEXEC_BIN") bytes) -> /bin/kexec"
+else
+    log "WARNING: $KEXEC_BIN does not exist: the image has no /bin/kexec (only KEXEC=/bin/kexec-tools works)"
+fi
+
+cp "$VMLINUZ" "$F/boot/vmlinuz"
+cp "$OUT/second.cpio.gz" "$F/boot/second.cpio.gz"
+head -c 4096 "$VMLINUZ" > "$F/boot/bad-vmlinuz"
+for s in "$ROOT"/tests/vm/scenarios/*.sh; do
+    install -m 0755 "$s" "$F/scenarios/"
+done
+$CPIO tree "$OUT/first.cpio.new" "$F" --nod /dev/console:c:5:1:600 --nod /dev/null:c:1:3:666
+mv "$OUT/first.cpio.new" "$OUT/first.cpio"
+log "first.cpio: $(wc -c < "$OUT/first.cpio") bytes"
+
+# ---------------------------------------------------------------- benchmark variant
+if [ "${NO_BENCH:-0}" != 1 ]; then
+    B="$STAGE/bench"
+    mkdir -p "$B/boot"
+    $CPIO bigpad "$B/boot/big-initrd" "$OUT/second.cpio.gz" "$BIG"
+    $CPIO tree "$OUT/bench-extra.cpio" "$B"
+    cat "$OUT/first.cpio" "$OUT/bench-extra.cpio" > "$OUT/first-bench.cpio.new"
+    mv "$OUT/first-bench.cpio.new" "$OUT/first-bench.cpio"
+    rm -f "$OUT/bench-extra.cpio"
+    log "first-bench.cpio: $(wc -c < "$OUT/first-bench.cpio") bytes (big-initrd $BIG bytes)"
+else
+    # a stale one would carry an old second.cpio.gz whose marker no longer matches
+    rm -f "$OUT/first-bench.cpio"
+fi
+rm -rf "$STAGE"
+log "done"

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Boot QEMU guests that run kexec scenarios and check their serial console.
+
+usage: run.py [options] SCENARIO... | --all
+
+Each scenario is tests/vm/scenarios/NAME.sh (run by the first kernel's /init) plus
+NAME.expect (what its console must and must not show; see load-exec.expect for the
+directives).  The serial console is read line by line with host monotonic timestamps;
+the whole log goes to work/vm-logs/NAME[-TAG].log.  One result line per scenario, then
+"N passed, M failed".  Exit status 0 iff everything passed.
+
+Build the images first: scripts/vm/setup.sh && scripts/vm/mkinitramfs.sh
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import secrets
+import select
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCEN_DIR = os.path.join(ROOT, "tests", "vm", "scenarios")
+BUILD = os.path.join(ROOT, "work", "vm")
+CACHE = os.path.join(ROOT, "work", "vm-cache")
+
+DEFAULT_FORBID = [
+    r"^SCENARIO-FAIL",
+    r"Kernel panic",
+    r"BUG: ",
+    r"general protection fault",
+    r"Oops",
+    r"Unable to handle kernel",
+]
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[A-Za-z=>])")
+print_lock = threading.Lock()
+
+
+def say(msg):
+    with print_lock:
+        print(msg, flush=True)
+
+
+class Expect:
+    def __init__(self, name):
+        self.name = name
+        self.timeout = 120.0
+        self.initrd = "first"
+        self.append = []
+        self.expect = []     # raw regex templates
+        self.forbid = list(DEFAULT_FORBID)
+        self.tags = set()
+        self.measures = {}   # name -> [start_re, end_re]
+        self.collect = {}    # name -> regex
+        path = os.path.join(SCEN_DIR, name + ".expect")
+        if not os.path.exists(path):
+            raise SystemExit("run.py: no such scenario: %s (missing %s)" % (name, path))
+        with open(path) as f:
+            for lineno, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                key, _, rest = line.partition(" ")
+                if key == "timeout":
+                    self.timeout = float(rest)
+                elif key == "initrd":
+                    self.initrd = rest.strip()
+                elif key == "append":
+                    self.append.append(rest.strip())
+                elif key == "expect":
+                    self.expect.append(rest)
+                elif key == "forbid":
+                    self.forbid.append(rest)
+                elif key == "tag":
+                    self.tags.update(rest.split())
+                elif key in ("measure-start", "measure-end"):
+                    mname, _, rx = rest.partition(" ")
+                    self.measures.setdefault(mname, [None, None])[key == "measure-end"] = rx
+                elif key == "collect":
+                    cname, _, rx = rest.partition(" ")
+                    self.collect[cname] = rx
+                else:
+                    raise SystemExit("%s:%d: unknown directive %r" % (path, lineno, key))
+
+
+def expand(template, vars_):
+    def sub(m):
+        if m.group(1) not in vars_:
+            raise SystemExit("unknown variable ${%s} in %r" % (m.group(1), template))
+        return re.escape(vars_[m.group(1)])
+    return re.compile(re.sub(r"\$\{(\w+)\}", sub, template))
+
+
+def read_marker():
+    path = os.path.join(BUILD, "second.token")
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        raise SystemExit("run.py: %s missing; run scripts/vm/mkinitramfs.sh" % path)
+
+
+def run_scenario(name, args):
+    exp = Expect(name)
+    token = secrets.token_hex(8)
+    kernel = args.kernel or os.path.join(CACHE, "vmlinuz")
+    initrd = os.path.join(BUILD, "first.cpio" if exp.initrd == "first" else "first-bench.cpio")
+    for p in (kernel, initrd):
+        if not os.path.exists(p):
+            return name, False, "missing %s (run setup.sh and mkinitramfs.sh)" % p, 0.0, {}
+    base = ["console=ttyS0"] + ([] if args.no_quiet else ["quiet"]) + ["panic=-1", "scenario=" + name, "KEXEC=" + args.kexec,
+            "SWIFT_BACKTRACE=enable=no,swift-backtrace=/none", "TOKEN=" + token]
+    base += args.env
+    base_append = " ".join(base)
+    append = " ".join(exp.append + [base_append])
+    timeout = args.timeout or exp.timeout
+    vars_ = {"TOKEN": token, "MARKER": read_marker(), "APPEND": append,
+             "BASE_APPEND": base_append, "KEXEC": args.kexec}
+    expects = [expand(t, vars_) for t in exp.expect]
+    forbids = [expand(t, vars_) for t in exp.forbid]
+    measures = {k: (expand(s, vars_), expand(e, vars_)) for k, (s, e) in exp.measures.items()}
+    collects = {k: expand(v, vars_) for k, v in exp.collect.items()}
+
+    cmd = [args.qemu, "-accel", "tcg", "-cpu", "max", "-m", str(args.memory), "-smp", "1",
+           "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+           "-append", append] + args.qemu_arg
+    os.makedirs(args.log_dir, exist_ok=True)
+    logname = name + ("-" + args.tag if args.tag else "")
+    logpath = os.path.join(args.log_dir, logname + ".log")
+
+    lines = []   # (host seconds since QEMU start, text)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    fd = proc.stdout.fileno()
+    buf = b""
+    timed_out = False
+    early_fail = None
+    deadline = t0 + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        r, _, _ = select.select([fd], [], [], min(left, 1.0))
+        if not r:
+            continue
+        now = time.monotonic()
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        buf += chunk
+        # a line's timestamp is when its newline arrived (a line can start with leftovers
+        # such as "Probing EDD ... ok" long before the kernel's text follows on it)
+        while b"\n" in buf:
+            raw, buf = buf.split(b"\n", 1)
+            text = ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+            lines.append((now - t0, text))
+            if args.verbose:
+                say("  %s | %8.3f %s" % (logname, now - t0, text))
+            if not early_fail:
+                for rx in forbids:
+                    if rx.search(text):
+                        early_fail = "forbidden line: %r" % text
+                        # let QEMU run a little longer so the log shows what followed
+                        deadline = min(deadline, time.monotonic() + 3.0)
+    if buf:
+        lines.append((time.monotonic() - t0, buf.decode("utf-8", "replace")))
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    elapsed = time.monotonic() - t0
+
+    # ---- evaluate
+    reason = None
+    results = {}
+    i = 0
+    for rx in expects:
+        while i < len(lines) and not rx.search(lines[i][1]):
+            i += 1
+        if i >= len(lines):
+            reason = "expected line not seen (in order): %s" % rx.pattern
+            break
+        i += 1
+    for rx in forbids:
+        for _, text in lines:
+            if rx.search(text):
+                reason = reason or "forbidden line: %r" % text
+                break
+    for mname, (srx, erx) in measures.items():
+        ts = te = None
+        for t, text in lines:
+            if ts is None:
+                if srx.search(text):
+                    ts = t
+            elif erx.search(text):
+                te = t
+                break
+        if ts is not None and te is not None:
+            results[mname] = round(te - ts, 4)
+        else:
+            reason = reason or "measure %s: start or end line not seen" % mname
+    for cname, rx in collects.items():
+        vals = []
+        for _, text in lines:
+            m = rx.search(text)
+            if m:
+                vals.append(float(m.group(1)))
+        results[cname] = vals
+    if timed_out and not early_fail:
+        # also a failure when every expectation was met: the guest must power off by itself
+        reason = "timeout after %.0f s" % timeout + ("; " + reason if reason else
+                                                      " (guest did not power off)")
+    ok = reason is None
+
+    with open(logpath, "w") as f:
+        f.write("# scenario: %s\n# command: %s\n# result: %s\n" %
+                (name, " ".join(shlex.quote(c) for c in cmd), "PASS" if ok else "FAIL: " + reason))
+        if results:
+            f.write("# results: %s\n" % json.dumps(results))
+        f.write("# qemu exit status: %s, %.2f s\n" % (proc.returncode, elapsed))
+        for t, text in lines:
+            f.write("[%9.3f] %s\n" % (t, text))
+    if args.results:
+        with print_lock, open(args.results, "a") as f:
+            f.write(json.dumps({"scenario": name, "tag": args.tag, "kexec": args.kexec,
+                                "env": args.env, "ok": ok, "reason": reason,
+                                "seconds": round(elapsed, 3), "results": results,
+                                "log": logpath}) + "\n")
+    return logname, ok, reason if reason else logpath, elapsed, results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenarios", nargs="*")
+    ap.add_argument("--all", action="store_true",
+                    help="every scenario with an .expect file and no 'tag bench'")
+    ap.add_argument("--kexec", default=os.environ.get("KEXEC_GUEST", "/bin/kexec"),
+                    help="binary the scenarios run inside the guest (KEXEC=); "
+                         "/bin/kexec = ours, /bin/kexec-tools = Debian's (default %(default)s)")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra kernel parameter (unknown ones become init's environment)")
+    ap.add_argument("--timeout", type=float, help="override the per-scenario timeout (s)")
+    ap.add_argument("-j", "--jobs", type=int, default=1, help="guests run in parallel")
+    ap.add_argument("--tag", default="", help="suffix for the log file name")
+    ap.add_argument("--results", help="append one JSON line per scenario to this file")
+    ap.add_argument("--kernel", help="first kernel (default work/vm-cache/vmlinuz)")
+    ap.add_argument("--memory", type=int, default=1536)
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
+    ap.add_argument("--log-dir", default=os.path.join(ROOT, "work", "vm-logs"))
+    ap.add_argument("--no-quiet", action="store_true",
+                    help="boot the first kernel without 'quiet' (debugging)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
+    args = ap.parse_args()
+
+    names = list(args.scenarios)
+    if args.all:
+        for fn in sorted(os.listdir(SCEN_DIR)):
+            if fn.endswith(".expect"):
+                n = fn[:-len(".expect")]
+                if "bench" not in Expect(n).tags and n not in names:
+                    names.append(n)
+    if not names:
+        ap.error("no scenarios given")
+    for n in names:
+        Expect(n)  # validate early
+        if not os.path.exists(os.path.join(SCEN_DIR, n + ".sh")):
+            raise SystemExit("run.py: missing %s.sh" % n)
+
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        futs = [ex.submit(run_scenario, n, args) for n in names]
+        for fut in concurrent.futures.as_completed(futs):
+            logname, ok, info, elapsed, results = fut.result()
+            extra = (" " + json.dumps(results)) if results else ""
+            if ok:
+                passed += 1
+                say("PASS %s (%.1f s)%s" % (logname, elapsed, extra))
+            else:
+                failed += 1
+                say("FAIL %s (%.1f s): %s [log: %s]%s" % (
+                    logname, elapsed, info,
+                    os.path.relpath(os.path.join(args.log_dir, logname + ".log")), extra))
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    sys.exit(0 if failed == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()

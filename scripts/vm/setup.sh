@@ -1,0 +1,136 @@
+#!/bin/sh
+# Prepare everything the QEMU test harness needs on a Debian bookworm machine.
+#
+#  * installs (if missing): qemu-system-x86 busybox-static cpio python3
+#  * downloads WITHOUT installing (apt-get download + dpkg-deb -x) into work/vm-cache/:
+#      - the kernel that linux-image-amd64 currently depends on  -> work/vm-cache/vmlinuz
+#      - kexec-tools (the peer)                                  -> work/vm-cache/kexec-tools/kexec
+#        plus every shared library its kexec needs (by ldd)      -> work/vm-cache/kexec-tools/lib/
+#
+# Idempotent: a second run with everything cached does no network access.
+# Environment: KERNEL_PKG=linux-image-... to pin another kernel package.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE="$ROOT/work/vm-cache"
+mkdir -p "$CACHE/debs"
+
+log() { echo "setup: $*"; }
+die() { echo "setup: ERROR: $*" >&2; exit 1; }
+
+APT_UPDATED=0
+apt_update_once() {
+    [ "$APT_UPDATED" = 1 ] && return 0
+    log "apt-get update"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq || die "apt-get update failed"
+    else
+        log "not root: skipping apt-get update (using existing package lists)"
+    fi
+    APT_UPDATED=1
+}
+
+# ---------------------------------------------------------------- host tools
+missing=""
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+for p in qemu-system-x86 busybox-static cpio python3; do
+    have_pkg "$p" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    [ "$(id -u)" = 0 ] || die "need root to install:$missing"
+    apt_update_once
+    log "apt-get install -y$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing || die "apt-get install failed"
+else
+    log "host packages present (qemu-system-x86 busybox-static cpio python3)"
+fi
+
+# apt-get download helper: download package $1 into $CACHE/debs (cached), print the .deb path
+fetch_deb() {
+    pkg=$1
+    # reuse any cached version of this package
+    deb=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | sort | tail -n 1 || true)
+    if [ -z "$deb" ]; then
+        ( cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" ) >&2 || {
+            apt_update_once >&2
+            ( cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" ) >&2 || die "apt-get download $pkg failed"
+        }
+        deb=$(ls "$CACHE/debs/${pkg}_"*.deb | sort | tail -n 1)
+    fi
+    echo "$deb"
+}
+
+# ---------------------------------------------------------------- kernel
+if [ -n "${KERNEL_PKG:-}" ]; then
+    kpkg=$KERNEL_PKG
+else
+    kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+    if [ -z "$kpkg" ]; then
+        apt_update_once
+        kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+    fi
+    if [ -z "$kpkg" ]; then
+        # offline and no package lists: fall back on whatever is cached
+        kpkg=$(ls -d "$CACHE"/kernel/linux-image-* 2>/dev/null | tail -n 1 | xargs -r basename)
+    fi
+    [ -n "$kpkg" ] || die "cannot determine the kernel package (apt-cache depends linux-image-amd64)"
+fi
+kdir="$CACHE/kernel/$kpkg"
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -n 1 || true)
+if [ -z "$vmlinuz" ]; then
+    log "downloading $kpkg"
+    deb=$(fetch_deb "$kpkg")
+    rm -rf "$kdir.tmp"; mkdir -p "$kdir.tmp"
+    # only boot/ is needed; extract everything (dpkg-deb has no path filter) then prune modules
+    dpkg-deb -x "$deb" "$kdir.tmp"
+    rm -rf "$kdir.tmp/lib/modules" "$kdir.tmp/usr"
+    rm -rf "$kdir"; mv "$kdir.tmp" "$kdir"
+    vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -n 1)
+    # the .deb is large (~70 MB); the extracted bzImage is all we keep
+    rm -f "$deb"
+fi
+ln -sfn "kernel/$kpkg/boot/$(basename "$vmlinuz")" "$CACHE/vmlinuz"
+log "kernel: $vmlinuz ($(wc -c < "$vmlinuz") bytes)"
+
+# ---------------------------------------------------------------- kexec-tools (peer)
+KT="$CACHE/kexec-tools"
+if [ ! -x "$KT/kexec" ] || [ ! -e "$KT/lib/.complete" ]; then
+    log "downloading kexec-tools and its Xen libraries"
+    rm -rf "$KT"; mkdir -p "$KT/root" "$KT/lib"
+    deb=$(fetch_deb kexec-tools)
+    dpkg-deb -x "$deb" "$KT/root"
+    bin=""
+    for c in "$KT/root/sbin/kexec" "$KT/root/usr/sbin/kexec"; do [ -x "$c" ] && bin=$c && break; done
+    [ -n "$bin" ] || die "no sbin/kexec in $deb"
+    # library packages kexec-tools depends on directly, except libc6 (taken from the host, same release)
+    for lp in $(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+                  --no-replaces --no-enhances kexec-tools 2>/dev/null \
+                | awk '/Depends: lib/ {print $2}' | grep -v '^libc6$' | sort -u); do
+        ldeb=$(fetch_deb "$lp")
+        dpkg-deb -x "$ldeb" "$KT/root"
+    done
+    # Resolve the binary's libraries with ldd, extracted libraries first; pull in the package of
+    # any library that is still missing from the second level of dependencies.
+    libpath="$KT/root/lib/x86_64-linux-gnu:$KT/root/usr/lib/x86_64-linux-gnu"
+    for round in 1 2 3; do
+        notfound=$(LD_LIBRARY_PATH="$libpath" ldd "$bin" | awk '/not found/ {print $1}')
+        [ -z "$notfound" ] && break
+        for so in $notfound; do
+            # libfoo.so.1 -> a dependency package named libfoo1 / libfoo-1 / libfoo.so.1's owner
+            cand=$(echo "$so" | sed -e 's/\.so\./ /' -e 's/\.so$//' | awk '{print $1 $2}')
+            log "library $so not found; trying package $cand"
+            ldeb=$(fetch_deb "$cand") && dpkg-deb -x "$ldeb" "$KT/root"
+        done
+    done
+    out=$(LD_LIBRARY_PATH="$libpath" ldd "$bin")
+    echo "$out" | grep -q 'not found' && die "unresolved libraries for kexec-tools:
+$out"
+    cp "$bin" "$KT/kexec"
+    echo "$out" | awk '/=> \// {print $3} /^\t\/lib64\// {print $1}' | while read -r so; do
+        cp -L "$so" "$KT/lib/$(basename "$so")"
+    done
+    [ -e "$KT/lib/ld-linux-x86-64.so.2" ] || die "ldd did not report ld-linux-x86-64.so.2"
+    touch "$KT/lib/.complete"
+fi
+log "kexec-tools: $KT/kexec; libraries: $(ls "$KT/lib" | tr '\n' ' ')"
+log "done"

@@ -1,0 +1,15 @@
+# Time from kexec -e to the second kernel's first console line (measured on the host from the
+# serial timestamps of BENCH-EXEC-START and "Linux version").  KEXEC selects the binary;
+# BENCH_NOCHECKS=1 adds -i; BENCH_INITRD picks the initrd (default the 64 MiB one).
+# kexec_load (-c) so that the userspace purgatory (and its checks) is what runs.
+. /scenarios/lib.sh
+INITRD=${BENCH_INITRD:-/boot/big-initrd}
+flags=-c
+[ "${BENCH_NOCHECKS:-0}" = 1 ] && flags="$flags -i"
+step "load $flags $INITRD"
+# no "quiet": the second kernel's first line ("Linux version ...") is the end mark
+expect_rc 0 "$KEXEC" $flags -l "$KERNEL" --initrd="$INITRD" --append="console=ttyS0 panic=-1 swiftkexec-token=$TOKEN"
+sync
+echo "BENCH-EXEC-START"
+"$KEXEC" -e
+fail "kexec -e returned (status $?)"

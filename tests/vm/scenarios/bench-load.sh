@@ -1,0 +1,30 @@
+# Load time with the 64 MiB initrd: alternate ours (/bin/kexec) and the peer (/bin/kexec-tools),
+# BENCH_RUNS times each, kexec_load (-c) with purgatory checks; prints "BENCH ours|peer SECONDS".
+. /scenarios/lib.sh
+N=${BENCH_RUNS:-5}
+OURS=${BENCH_OURS:-/bin/kexec}
+PEER=${BENCH_PEER:-/bin/kexec-tools}
+INITRD=${BENCH_INITRD:-/boot/big-initrd}
+echo "SCENARIO-STEP clock: $( [ -r /proc/timer_list ] && echo timer_list || echo uptime)"
+echo "SCENARIO-STEP initrd $INITRD: $(stat -c %s "$INITRD") bytes"
+i=1
+while [ "$i" -le "$N" ]; do
+    for who in ours peer; do
+        if [ "$who" = ours ]; then bin=$OURS; else bin=$PEER; fi
+        if [ ! -x "$bin" ]; then
+            echo "BENCH-SKIP $who ($bin missing)"
+            continue
+        fi
+        t0=$(now_ns)
+        "$bin" -c -l "$KERNEL" --initrd="$INITRD" --append="$SECOND_APPEND"
+        rc=$?
+        t1=$(now_ns)
+        [ "$rc" -eq 0 ] || fail "$who load #$i failed with status $rc"
+        echo "BENCH $who $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')"
+        "$bin" -u || fail "$who unload failed"
+    done
+    i=$((i + 1))
+done
+step "clock overhead"
+t0=$(now_ns); t1=$(now_ns)
+echo "BENCH-CLOCK-OVERHEAD $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')"
