@@ -179,19 +179,20 @@ def run_scenario(name, args):
     # ---- evaluate
     reason = None
     results = {}
-    i = 0
-    for rx in expects:
-        while i < len(lines) and not rx.search(lines[i][1]):
-            i += 1
-        if i >= len(lines):
-            reason = "expected line not seen (in order): %s" % rx.pattern
-            break
-        i += 1
+    # a forbidden line (e.g. SCENARIO-FAIL reason) explains a failure best
     for rx in forbids:
         for _, text in lines:
             if rx.search(text):
                 reason = reason or "forbidden line: %r" % text
                 break
+    i = 0
+    for rx in expects:
+        while i < len(lines) and not rx.search(lines[i][1]):
+            i += 1
+        if i >= len(lines):
+            reason = reason or "expected line not seen (in order): %s" % rx.pattern
+            break
+        i += 1
     for mname, (srx, erx) in measures.items():
         ts = te = None
         for t, text in lines:

@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+// libFuzzer target for the bzImage parser and the planner. A separate package so that the
+// main build never links an executable without main(); libFuzzer provides it.
+// fuzz/run.sh passes -sanitize=fuzzer,address to every Swift module so the core is instrumented.
+import Foundation
+import PackageDescription
+
+// A path dependency's identity is its folder name, which differs between checkouts.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+let package = Package(
+    name: "swift-kexec-fuzz",
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "KexecFuzz",
+            dependencies: [.product(name: "KexecCore", package: root.lastPathComponent)]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,26 @@
+#!/bin/bash
+# The whole test suite: host unit tests (incl. the purgatory blob check), a bounded fuzz
+# run, the static build, and the QEMU scenarios. Installs what it needs (Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup: packages, Debian kernel, kexec-tools (for comparisons in the guest)"
+scripts/vm/setup.sh
+
+step "unit tests (swift test)"
+swift build --build-tests
+swift test 2>&1 | tee work/unit-tests.log | grep -E '✘|Test run|error:' || true
+grep -q 'Test run with .* passed' work/unit-tests.log
+
+step "fuzz: bzImage parser and planner for ${fuzz_seconds}s"
+fuzz/run.sh "$fuzz_seconds"
+
+step "static release binary"
+scripts/build-static.sh
+
+step "QEMU scenarios"
+scripts/vm/test.sh
