@@ -14,8 +14,9 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "KexecFuzz",
-            dependencies: [.product(name: "KexecCore", package: root.lastPathComponent)]
+            dependencies: ["FuzzDriver", .product(name: "KexecCore", package: root.lastPathComponent)]
         ),
+        .target(name: "FuzzDriver"),
     ],
     swiftLanguageModes: [.v6]
 )

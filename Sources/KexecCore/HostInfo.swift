@@ -29,6 +29,8 @@ public struct LoadRequest: Sendable {
     /// --mem-min / --mem-max: bounds for every segment.
     public var memoryMin: UInt64
     public var memoryMax: UInt64
+    /// Test hook: give purgatory a wrong digest so its mismatch path (message + halt) runs.
+    public var corruptDigestForTesting = false
 
     public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
                 commandLine: String = "", skipChecks: Bool = false,

@@ -11,6 +11,7 @@ public struct LoadOptions: Sendable {
     public var skipChecks = false
     public var memoryMin: UInt64 = 0
     public var memoryMax: UInt64 = .max
+    public var corruptDigestForTesting = false
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 }
@@ -33,9 +34,10 @@ public struct KexecRunner {
         let commandLine = CommandLineComposer.compose(running: running, append: o.append)
         let host = try probe.hostInfo()
         let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
-        let request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
+        var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
                                   initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)
+        request.corruptDigestForTesting = o.corruptDigestForTesting
         return try loader.plan(request, host: host)
     }
 

@@ -48,6 +48,7 @@ struct Actions {
         options.reuseCommandLine = o.reuseCmdline
         options.type = o.type
         options.skipChecks = o.noChecks
+        options.corruptDigestForTesting = o.testCorruptDigest
         options.memoryMin = try o.memMin.map { try address($0, "--mem-min") } ?? 0
         options.memoryMax = try o.memMax.map { try address($0, "--mem-max") } ?? .max
 

@@ -52,6 +52,8 @@ struct KexecCommand: ParsableCommand {
     var memMin: String?
     @Option(name: .customLong("mem-max"), help: "Highest physical address for segments.")
     var memMax: String?
+    @Flag(name: .customLong("test-corrupt-digest"), help: .hidden)
+    var testCorruptDigest = false
     @Argument(help: "The kernel image.")
     var kernel: String?
 

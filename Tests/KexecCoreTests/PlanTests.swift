@@ -58,6 +58,17 @@ struct PlanTests {
         #expect(blob.u32(PurgatoryBlob.paramsOffset + 76) == 0)
     }
 
+    @Test func corruptDigestHookChangesOnlyPurgatorysCopy() throws {
+        var req = Fixture.request(kernel, initrd: initrd)
+        req.corruptDigestForTesting = true
+        let p = try plan(req)
+        let blob = Array(try #require(p.segments.first { $0.role == .purgatory }?.data).raw)
+        let at = PurgatoryBlob.paramsOffset + 128
+        let seg = try #require(p.segments.first { $0.memory.start == blob.u64(at) })
+        #expect(Array(blob[(at + 16)..<(at + 48)]) != seg.digest)
+        #expect(Array(SHA256.hash(data: Array(seg.data!.raw))) == seg.digest)
+    }
+
     @Test func commandLineLongerThanCmdlineSizeIsRefused() {
         let line = String(repeating: "a", count: 2048)
         #expect {

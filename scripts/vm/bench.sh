@@ -6,6 +6,7 @@
 #               serial line printed just before `kexec -e` to the second kernel's first console
 #               line ("Linux version ...") and to its /init (SECOND-KERNEL-UP)
 # Prints medians and ratios ours/peer.  Results: work/vm-logs/bench-results.jsonl
+# (with VM_OUT=DIR: images in DIR/vm, logs in DIR/vm-logs, so it can run beside test.sh)
 #
 # usage: scripts/vm/bench.sh [--runs N] [--exec-runs R] [--no-build] [--load-only|--exec-only]
 # Environment: KEXEC_BIN (ours; if it does not exist only the peer is measured),
@@ -42,8 +43,9 @@ if [ ! -e "$bin" ]; then
     whos="peer"
 fi
 
-RES="$ROOT/work/vm-logs/bench-results.jsonl"
-mkdir -p "$ROOT/work/vm-logs"
+LOGS="${VM_OUT:-$ROOT/work}/vm-logs"
+RES="$LOGS/bench-results.jsonl"
+mkdir -p "$LOGS"
 : > "$RES"
 initrd_env=""
 [ -n "${BENCH_INITRD:-}" ] && initrd_env="--env BENCH_INITRD=$BENCH_INITRD"
@@ -108,6 +110,6 @@ for mode in ("checks", "-i"):
               % (label, mode, fmt(med(o)), fmt(med(p)), ratio(med(o), med(p)), o, p))
 fails = sum(d["fail"] for d in ex.values()) + sum(1 for r in rows if r["scenario"] == "bench-load" and not r["ok"])
 if fails:
-    print("%d benchmark run(s) FAILED: see work/vm-logs/" % fails)
+    print("%d benchmark run(s) FAILED: see the vm-logs directory" % fails)
 PY
 exit $rc

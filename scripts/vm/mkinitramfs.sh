@@ -9,12 +9,13 @@
 #   first-bench.cpio first.cpio followed by an archive with /boot/big-initrd: second.cpio.gz then
 #                    an uncompressed newc archive of random bytes, 64 MiB in all
 # Environment: KEXEC_BIN (our binary; a dynamic one gets its libraries copied too),
-#              BIG_INITRD_BYTES (default 67108864), NO_BENCH=1 (skip first-bench.cpio).
+#              BIG_INITRD_BYTES (default 67108864), NO_BENCH=1 (skip first-bench.cpio),
+#              VM_OUT (build into $VM_OUT/vm instead of work/vm, e.g. for a second user).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE="$ROOT/work/vm-cache"
-OUT="$ROOT/work/vm"
+OUT="${VM_OUT:-$ROOT/work}/vm"
 CPIO="python3 $ROOT/scripts/vm/cpio.py"
 KEXEC_BIN=${KEXEC_BIN:-$ROOT/work/kexec}
 BIG=${BIG_INITRD_BYTES:-67108864}

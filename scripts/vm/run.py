@@ -6,8 +6,8 @@ usage: run.py [options] SCENARIO... | --all
 Each scenario is tests/vm/scenarios/NAME.sh (run by the first kernel's /init) plus
 NAME.expect (what its console must and must not show; see load-exec.expect for the
 directives).  The serial console is read line by line with host monotonic timestamps;
-the whole log goes to work/vm-logs/NAME[-TAG].log.  One result line per scenario, then
-"N passed, M failed".  Exit status 0 iff everything passed.
+the whole log goes to work/vm-logs/NAME[-TAG].log ($VM_OUT/vm-logs if VM_OUT is set).
+One result line per scenario, then "N passed, M failed".  Exit status 0 iff everything passed.
 
 Build the images first: scripts/vm/setup.sh && scripts/vm/mkinitramfs.sh
 """
@@ -26,7 +26,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCEN_DIR = os.path.join(ROOT, "tests", "vm", "scenarios")
-BUILD = os.path.join(ROOT, "work", "vm")
+# VM_OUT (default work/) separates concurrent users: images in $VM_OUT/vm, logs in $VM_OUT/vm-logs
+OUTROOT = os.environ.get("VM_OUT") or os.path.join(ROOT, "work")
+BUILD = os.path.join(OUTROOT, "vm")
 CACHE = os.path.join(ROOT, "work", "vm-cache")
 
 DEFAULT_FORBID = [
@@ -255,7 +257,7 @@ def main():
     ap.add_argument("--memory", type=int, default=1536)
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
-    ap.add_argument("--log-dir", default=os.path.join(ROOT, "work", "vm-logs"))
+    ap.add_argument("--log-dir", default=os.path.join(OUTROOT, "vm-logs"))
     ap.add_argument("--no-quiet", action="store_true",
                     help="boot the first kernel without 'quiet' (debugging)")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")

@@ -87,7 +87,8 @@ public struct BzImage64Loader: ImageLoader {
                             entry: purgatoryAt + Purgatory.entryOffset, kernelEntry: kernelEntry,
                             bootParamsAddress: paramsAt, commandLine: request.commandLine,
                             crash: false, skipChecks: request.skipChecks, notes: notes)
-        try plan.attachPurgatory(at: purgatoryAt, rsi: paramsAt, rip: kernelEntry, host: host)
+        try plan.attachPurgatory(at: purgatoryAt, rsi: paramsAt, rip: kernelEntry, host: host,
+                                 corruptDigest: request.corruptDigestForTesting)
         return plan
     }
 }
@@ -106,7 +107,8 @@ extension Placer {
 
 extension LoadPlan {
     /// Digests every data segment, fills purgatory's parameter block and adds its segment.
-    mutating func attachPurgatory(at address: UInt64, rsi: UInt64, rip: UInt64, host: HostInfo) throws(KexecError) {
+    mutating func attachPurgatory(at address: UInt64, rsi: UInt64, rip: UInt64, host: HostInfo,
+                                  corruptDigest: Bool = false) throws(KexecError) {
         var p = PurgatoryParameters()
         p.rsi = rsi
         p.rip = rip
@@ -121,6 +123,10 @@ extension LoadPlan {
             guard p.regions.count <= PurgatoryParameters.maxRegions else {
                 throw KexecError(field: "segments", "\(p.regions.count) segments to verify; purgatory holds at most \(PurgatoryParameters.maxRegions)")
             }
+        }
+        if corruptDigest, !p.regions.isEmpty {
+            p.regions[0].sha256[0] ^= 0xff
+            notes.append("--test-corrupt-digest: region 0's digest is wrong on purpose; purgatory must refuse to jump")
         }
         let blob = Purgatory.image(with: p)
         segments.append(Segment(role: .purgatory, data: ByteStorage(blob).all,

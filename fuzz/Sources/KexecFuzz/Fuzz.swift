@@ -7,9 +7,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
     guard size > 9 else { return 0 }
     let kernel = Array(input[9...])
-    var initrdSize = 0
-    for i in 1..<9 { initrdSize = initrdSize << 8 | Int(input[i]) }
-    let initrd = [UInt8](repeating: 0x11, count: initrdSize % (1 << 20))
+    var initrdSize: UInt64 = 0
+    for i in 1..<9 { initrdSize = initrdSize << 8 | UInt64(input[i]) }
+    let initrd = [UInt8](repeating: 0x11, count: Int(initrdSize % (1 << 20)))
     let request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
                               initrd: initrd.isEmpty ? nil : ByteStorage(initrd).all,
                               commandLine: String(repeating: "x", count: Int(input[0]) * 9),
