@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Only what a file imports is visible: keeps Foundation (pulled in by swift-crypto, with
+// ICU behind it) out of the binary unless someone imports it on purpose.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "swift-kexec",
     products: [
@@ -18,7 +22,8 @@ let package = Package(
         // The pure core: parse images, plan segments, build boot_params, compute digests.
         .target(
             name: "KexecCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
         ),
         // Reading the running system and the back ends (Linux syscalls, dry run).
         .target(
@@ -26,14 +31,16 @@ let package = Package(
             dependencies: [
                 "KexecCore", "CKexecShim",
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "kexec",
             dependencies: [
                 "KexecCore", "KexecSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "KexecCoreTests",

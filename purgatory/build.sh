@@ -46,20 +46,34 @@ done
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/purgatory.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-# 1. Compile. The Swift sources are passed in sorted order so the output is reproducible.
+# 1. Compile. sha256_blocks.swift is compiled twice, as a plain x86-64 copy and as a
+# BMI1/BMI2 copy (rorx/andn); sha256.swift picks one at run time with CPUID. All other
+# Swift files form the main module. Sources are passed in sorted order (reproducible).
 swift_sources=()
-while IFS= read -r f; do swift_sources+=("$f"); done < <(ls "$here"/*.swift | LC_ALL=C sort)
+while IFS= read -r f; do
+    [ "$(basename "$f")" = sha256_blocks.swift ] || swift_sources+=("$f")
+done < <(ls "$here"/*.swift | LC_ALL=C sort)
 asm_sources=()
 while IFS= read -r f; do asm_sources+=("$f"); done < <(ls "$here"/*.S | LC_ALL=C sort)
+[ -f "$here/sha256_blocks.swift" ] || fail "purgatory/sha256_blocks.swift is missing"
 
-"$swiftc" -target x86_64-unknown-none-elf \
-    -enable-experimental-feature Embedded -enable-experimental-feature Extern \
-    -wmo -parse-as-library -O -no-allocations \
-    -Xfrontend -disable-stack-protector -Xfrontend -function-sections \
-    -Xcc -mno-sse -Xcc -mno-red-zone \
-    -module-cache-path "$tmp/module-cache" \
-    -module-name purgatory -c "${swift_sources[@]}" -o "$tmp/swift.o" \
-    > "$tmp/swiftc.log" 2>&1 || { cat "$tmp/swiftc.log" >&2; fail "swiftc failed"; }
+swift_compile() { # output module-name extra-flags... -- sources...
+    local out="$1" module="$2"; shift 2
+    local flags=()
+    while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+    shift
+    "$swiftc" -target x86_64-unknown-none-elf \
+        -enable-experimental-feature Embedded -enable-experimental-feature Extern \
+        -wmo -parse-as-library -O -no-allocations \
+        -Xfrontend -disable-stack-protector -Xfrontend -function-sections \
+        -Xcc -mno-sse -Xcc -mno-red-zone -Xcc -fomit-frame-pointer \
+        -module-cache-path "$tmp/module-cache" \
+        "${flags[@]}" -module-name "$module" -c "$@" -o "$out" \
+        > "$tmp/swiftc-$module.log" 2>&1 || { cat "$tmp/swiftc-$module.log" >&2; fail "swiftc failed ($module)"; }
+}
+swift_compile "$tmp/main.o" purgatory -- "${swift_sources[@]}"
+swift_compile "$tmp/generic.o" purgatory_generic -- "$here/sha256_blocks.swift"
+swift_compile "$tmp/bmi2.o" purgatory_bmi2 -D PURGATORY_BMI2 -Xcc -mbmi -Xcc -mbmi2 -- "$here/sha256_blocks.swift"
 
 objects=()
 for s in "${asm_sources[@]}"; do
@@ -67,7 +81,7 @@ for s in "${asm_sources[@]}"; do
     as --64 -o "$o" "$s" || fail "as failed on $(basename "$s")"
     objects+=("$o")
 done
-objects+=("$tmp/swift.o")
+objects+=("$tmp/main.o" "$tmp/generic.o" "$tmp/bmi2.o")
 
 # 2. Link at a base address and flatten.
 link() { # base name
@@ -92,6 +106,14 @@ readelf -r "$tmp/base0.elf" | grep -q "There are no relocations in this file" \
 if objdump -d "$tmp/base0.elf" | grep -q -E '%[xyz]mm[0-9]'; then
     fail "the purgatory contains SSE/AVX instructions (it must run with CR4.OSFXSR clear)"
 fi
+
+# The hot SHA-256 loops must not cross a page boundary (QEMU TCG would leave its
+# translated code at every crossing; see sha256_blocks.swift).
+while read -r addr size; do
+    a=$((16#$addr)); z=$((16#$size))
+    [ $((a / 4096)) -eq $(((a + z - 1) / 4096)) ] \
+        || fail "a SHA-256 block function crosses a page boundary (at 0x$addr, size 0x$size); see purgatory.lds"
+done < <(nm -S "$tmp/base0.elf" | awk '$4 ~ /sha256Blocks/ { print $1, $2 }')
 
 # 4. Offsets and sizes.
 sym() {

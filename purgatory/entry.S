@@ -112,6 +112,29 @@ purgatory_inb:
 	ret
 	.size	purgatory_inb, . - purgatory_inb
 
+/* int purgatory_has_bmi2(void): 1 if CPUID leaf 7 reports BMI1 and BMI2 (EBX bits 3, 8). */
+	.globl	purgatory_has_bmi2
+	.type	purgatory_has_bmi2, @function
+purgatory_has_bmi2:
+	pushq	%rbx
+	xorl	%eax, %eax
+	cpuid
+	cmpl	$7, %eax
+	jb	1f
+	movl	$7, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	andl	$0x108, %ebx
+	cmpl	$0x108, %ebx
+	jne	1f
+	movl	$1, %eax
+	popq	%rbx
+	ret
+1:	xorl	%eax, %eax
+	popq	%rbx
+	ret
+	.size	purgatory_has_bmi2, . - purgatory_has_bmi2
+
 /* void *purgatory_params_address(void) */
 	.globl	purgatory_params_address
 	.type	purgatory_params_address, @function

@@ -13,7 +13,7 @@ scripts/vm/setup.sh
 
 step "unit tests (swift test)"
 swift build --build-tests
-swift test 2>&1 | tee work/unit-tests.log | grep -E '✘|Test run|error:' || true
+SWIFT_KEXEC_NO_SYSCALLS=1 swift test 2>&1 | tee work/unit-tests.log | grep -E '✘|Test run|error:' || true
 grep -q 'Test run with .* passed' work/unit-tests.log
 
 step "fuzz: bzImage parser and planner for ${fuzz_seconds}s"

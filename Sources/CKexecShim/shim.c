@@ -15,6 +15,11 @@ long ckexec_kexec_load(uint64_t entry, unsigned long nr_segments,
     return result(syscall(SYS_kexec_load, (unsigned long)entry, nr_segments, segments, flags));
 }
 
+long ckexec_kexec_file_load(int kernel_fd, int initrd_fd, unsigned long cmdline_len,
+                            const char *cmdline, unsigned long flags) {
+    return result(syscall(SYS_kexec_file_load, kernel_fd, initrd_fd, cmdline_len, cmdline, flags));
+}
+
 long ckexec_reboot_kexec(void) {
     return result(syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
                           LINUX_REBOOT_CMD_KEXEC, 0));

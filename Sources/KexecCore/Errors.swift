@@ -4,11 +4,14 @@ public struct KexecError: Error, CustomStringConvertible, Equatable, Sendable {
     public var file: String?
     public var field: String?
     public var message: String
+    /// The kernel's answer when a system call failed (for fallback decisions).
+    public var errno: Int32?
 
-    public init(file: String? = nil, field: String? = nil, _ message: String) {
+    public init(file: String? = nil, field: String? = nil, _ message: String, errno: Int32? = nil) {
         self.file = file
         self.field = field
         self.message = message
+        self.errno = errno
     }
 
     /// "FILE: FIELD: message" with absent parts left out.

@@ -1,18 +1,39 @@
 import KexecCore
 
 /// One way of loading and running images (Linux syscalls, dry run; later Xen hypercalls).
-/// Every back end consumes the same `LoadPlan`.
+/// Every back end consumes the same `LoadPlan`; the Linux one can also hand files to the kernel.
 public protocol KexecBackend {
+    /// kexec_load path: segments we placed, with our purgatory.
     func load(_ plan: LoadPlan) throws(KexecError)
-    func unload(crash: Bool) throws(KexecError)
+    /// kexec_file_load path: the kernel places the image and checks its signature.
+    func loadFile(_ request: FileLoadRequest) throws(KexecError)
+    func unload(crash: Bool, syscall: SyscallChoice) throws(KexecError)
     /// Does not return on success.
     func execute() throws(KexecError)
     func isLoaded(crash: Bool) throws(KexecError) -> Bool
 }
 
+public struct FileLoadRequest: Sendable {
+    public var kernelPath: String
+    public var initrdPath: String?
+    public var commandLine: String
+    public var crash: Bool
+    public var debug: Bool
+
+    public init(kernelPath: String, initrdPath: String?, commandLine: String, crash: Bool = false, debug: Bool = false) {
+        self.kernelPath = kernelPath
+        self.initrdPath = initrdPath
+        self.commandLine = commandLine
+        self.crash = crash
+        self.debug = debug
+    }
+}
+
 /// The raw kernel interface, so tests can fake it. Results are 0 or -errno.
 public protocol LinuxKexecSyscalls: Sendable {
     func kexecLoad(entry: UInt64, segments: [RawSegment], flags: UInt) -> Int
+    /// `commandLine` includes its terminating NUL.
+    func kexecFileLoad(kernelFD: Int32, initrdFD: Int32, commandLine: [UInt8], flags: UInt) -> Int
     func rebootKexec() -> Int
 }
 

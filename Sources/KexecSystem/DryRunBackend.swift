@@ -6,7 +6,8 @@ public struct DryRunBackend: KexecBackend {
     public init(files: SystemFiles = SystemFiles()) { self.files = files }
 
     public func load(_ plan: LoadPlan) throws(KexecError) {}
-    public func unload(crash: Bool) throws(KexecError) {}
+    public func loadFile(_ request: FileLoadRequest) throws(KexecError) {}
+    public func unload(crash: Bool, syscall: SyscallChoice) throws(KexecError) {}
     public func execute() throws(KexecError) {
         throw KexecError("--dry-run: would execute the loaded image now (nothing was done)")
     }

@@ -12,8 +12,18 @@ public struct LoadOptions: Sendable {
     public var memoryMin: UInt64 = 0
     public var memoryMax: UInt64 = .max
     public var corruptDigestForTesting = false
+    public var syscall: SyscallChoice = .auto
+    public var debug = false
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
+}
+
+/// How a load went: which syscall did it, the plan when we placed the image, and what
+/// happened on the way (for -d).
+public struct LoadOutcome: Sendable {
+    public var syscall: SyscallChoice
+    public var plan: LoadPlan?
+    public var notes: [String]
 }
 
 /// Runs the actions against a back end; the CLI only maps flags onto these calls.
@@ -26,12 +36,18 @@ public struct KexecRunner {
         self.probe = probe
     }
 
-    /// Reads, parses, places and digests; nothing touches the kernel until `backend.load`.
+    public var environment: KexecEnvironment { KexecEnvironment.read(probe.files) }
+
+    public func commandLine(_ o: LoadOptions) throws(KexecError) -> String {
+        let running = o.reuseCommandLine ? try probe.runningCommandLine() : nil
+        return CommandLineComposer.compose(running: running, append: o.append)
+    }
+
+    /// Reads, parses, places and digests; nothing touches the kernel.
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
         let kernel = try MappedFile.open(o.kernelPath, role: "kernel image")
         let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
-        let running = o.reuseCommandLine ? try probe.runningCommandLine() : nil
-        let commandLine = CommandLineComposer.compose(running: running, append: o.append)
+        let commandLine = try commandLine(o)
         let host = try probe.hostInfo()
         let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
         var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
@@ -41,8 +57,25 @@ public struct KexecRunner {
         return try loader.plan(request, host: host)
     }
 
-    public func load(_ plan: LoadPlan) throws(KexecError) {
+    /// `-s`: the file syscall only; `-c`: our plan through kexec_load; `-a`: file first, then
+    /// kexec_load when the kernel cannot use the file syscall for this image.
+    public func load(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
+        var notes: [String] = []
+        if o.syscall != .load {
+            let request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
+                                          commandLine: try commandLine(o), debug: o.debug)
+            do {
+                try backend.loadFile(request)
+                return LoadOutcome(syscall: .file, plan: nil, notes: ["loaded through kexec_file_load"])
+            } catch {
+                guard o.syscall == .auto, let e = error.errno, SyscallPolicy.fallsBack(afterFileError: e) else { throw error }
+                notes.append("\(error.message); falling back to kexec_load")
+            }
+        }
+        let plan = try plan(o)
         try backend.load(plan)
+        notes.append("loaded through kexec_load")
+        return LoadOutcome(syscall: .load, plan: plan, notes: notes)
     }
 
     /// sync(2), interfaces down (unless told otherwise), then the back end's execute.
@@ -53,5 +86,29 @@ public struct KexecRunner {
         if doSync { Glibc.sync() }
         if ifdown { NetworkInterfaces.takeDown() }
         try backend.execute()
+    }
+
+    /// `--status --json`: everything that decides what kexec can do here.
+    public func statusJSON() -> JSON {
+        let env = environment
+        let loaded = try? backend.isLoaded(crash: false)
+        let crash = try? backend.isLoaded(crash: true)
+        let loadAvailable: String = env.configKexec == false ? "not built"
+            : env.lockedDown ? "refused under lockdown=\(env.lockdown!)"
+            : env.kexecLoadDisabled == true ? "disabled (kexec_load_disabled=1)" : "available"
+        let fileAvailable: String = env.configKexecFile == false ? "not built"
+            : env.kexecLoadDisabled == true ? "disabled (kexec_load_disabled=1)"
+            : env.configKexecFile == true ? "available" : "unknown (no kernel config found)"
+        return .object([
+            ("default_loaded", loaded.map(JSON.bool) ?? .null),
+            ("crash_loaded", crash.map(JSON.bool) ?? .null),
+            ("crash_reservation_bytes", .optional(env.crashReservationBytes)),
+            ("lockdown", .optional(env.lockdown)),
+            ("secure_boot", .optional(env.secureBoot)),
+            ("kexec_load_disabled", .optional(env.kexecLoadDisabled)),
+            ("cap_sys_boot", .optional(env.capSysBoot)),
+            ("syscalls", .object([("kexec_load", .string(loadAvailable)), ("kexec_file_load", .string(fileAvailable))])),
+            ("platform", .string(env.xen ? "xen" : "native")),
+        ])
     }
 }

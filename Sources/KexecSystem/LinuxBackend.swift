@@ -1,9 +1,10 @@
 import CKexecShim
 import Glibc
 import KexecCore
+import SystemPackage
 
-/// Loads through kexec_load(2), executes through reboot(LINUX_REBOOT_CMD_KEXEC), and reads
-/// status from /sys/kernel/kexec_{,crash_}loaded.
+/// Loads through kexec_load(2) or kexec_file_load(2), executes through
+/// reboot(LINUX_REBOOT_CMD_KEXEC), and reads status from /sys/kernel/kexec_{,crash_}loaded.
 public struct LinuxBackend: KexecBackend {
     public var syscalls: any LinuxKexecSyscalls
     public var files: SystemFiles
@@ -13,8 +14,13 @@ public struct LinuxBackend: KexecBackend {
         self.files = files
     }
 
+    // <linux/kexec.h>
     static let archX86_64: UInt = 62 << 16   // KEXEC_ARCH_X86_64 (EM_X86_64 << 16)
     static let onCrash: UInt = 1             // KEXEC_ON_CRASH
+    static let fileUnload: UInt = 0x1        // KEXEC_FILE_UNLOAD
+    static let fileOnCrash: UInt = 0x2       // KEXEC_FILE_ON_CRASH
+    static let fileNoInitramfs: UInt = 0x4   // KEXEC_FILE_NO_INITRAMFS
+    static let fileDebug: UInt = 0x8         // KEXEC_FILE_DEBUG (Linux 6.8+)
 
     public func load(_ plan: LoadPlan) throws(KexecError) {
         let segments = plan.sortedSegments
@@ -25,12 +31,37 @@ public struct LinuxBackend: KexecBackend {
         }
         let flags = Self.archX86_64 | (plan.crash ? Self.onCrash : 0)
         let r = withExtendedLifetime(segments) { syscalls.kexecLoad(entry: plan.entry, segments: raw, flags: flags) }
-        if r < 0 { throw explain(errno: Int32(-r), operation: "kexec_load") }
+        if r < 0 { throw explain(errno: Int32(-r), syscall: .load) }
     }
 
-    public func unload(crash: Bool) throws(KexecError) {
+    public func loadFile(_ request: FileLoadRequest) throws(KexecError) {
+        let kernel = try openForKernel(request.kernelPath, role: "kernel image")
+        defer { try? kernel.close() }
+        let initrd = try request.initrdPath.map { p throws(KexecError) in try openForKernel(p, role: "initrd") }
+        defer { try? initrd?.close() }
+        var flags = (request.crash ? Self.fileOnCrash : 0) | (initrd == nil ? Self.fileNoInitramfs : 0)
+        let cmdline = Array(request.commandLine.utf8) + [0]
+        var r = syscalls.kexecFileLoad(kernelFD: kernel.rawValue, initrdFD: initrd?.rawValue ?? -1,
+                                       commandLine: cmdline, flags: flags | (request.debug ? Self.fileDebug : 0))
+        if r == -Int(EINVAL) && request.debug {
+            // Kernels before 6.8 reject KEXEC_FILE_DEBUG as an unknown flag.
+            r = syscalls.kexecFileLoad(kernelFD: kernel.rawValue, initrdFD: initrd?.rawValue ?? -1, commandLine: cmdline, flags: flags)
+        }
+        if r < 0 { throw explain(errno: Int32(-r), syscall: .file) }
+    }
+
+    /// With the file syscall (the default) unloading also works under lockdown.
+    public func unload(crash: Bool, syscall: SyscallChoice) throws(KexecError) {
+        if syscall != .load {
+            let r = syscalls.kexecFileLoad(kernelFD: -1, initrdFD: -1, commandLine: [0],
+                                           flags: Self.fileUnload | (crash ? Self.fileOnCrash : 0))
+            if r >= 0 { return }
+            if syscall == .file || !SyscallPolicy.fallsBack(afterFileError: Int32(-r)) {
+                throw explain(errno: Int32(-r), syscall: .file, unload: true)
+            }
+        }
         let r = syscalls.kexecLoad(entry: 0, segments: [], flags: Self.archX86_64 | (crash ? Self.onCrash : 0))
-        if r < 0 { throw explain(errno: Int32(-r), operation: "kexec_load (unload)") }
+        if r < 0 { throw explain(errno: Int32(-r), syscall: .load, unload: true) }
     }
 
     public func execute() throws(KexecError) {
@@ -46,52 +77,93 @@ public struct LinuxBackend: KexecBackend {
         return text.hasPrefix("1")
     }
 
-    /// One sentence: which call, what the kernel said, what to do about it.
-    func explain(errno e: Int32, operation: String) -> KexecError {
-        let said = "\(operation) failed: \(String(cString: strerror(e)))"
-        switch e {
-        case EPERM:
-            if files.readText("/proc/sys/kernel/kexec_load_disabled")?.hasPrefix("1") == true {
-                return KexecError("\(said): kernel.kexec_load_disabled is 1, so kexec stays disabled until the next reboot")
-            }
-            if let mode = lockdownMode(), mode != "none" {
-                return KexecError("\(said): the kernel is in lockdown=\(mode), which refuses kexec_load; boot without lockdown (kexec_file_load with a signed kernel is issue #3)")
-            }
-            if geteuid() != 0 {
-                return KexecError("\(said): run kexec as root (it needs CAP_SYS_BOOT)")
-            }
-            return KexecError("\(said): the process lacks CAP_SYS_BOOT (containers and restricted services drop it)")
-        case ENOSYS:
-            return KexecError("\(said): this kernel was built without kexec support (CONFIG_KEXEC)")
-        case EBUSY:
-            return KexecError("\(said): another kexec operation is in progress, or the crash image is in use")
-        case EINVAL:
-            return KexecError("\(said): the kernel rejected the segment list (run with -d to see it)")
-        case ENOMEM:
-            return KexecError("\(said): the kernel could not allocate memory for the image; free memory or use a smaller initrd")
-        case EADDRNOTAVAIL:
-            return KexecError("\(said): a segment lies outside memory the kernel allows (run with -d to see the segments)")
-        default:
-            return KexecError(said)
+    func openForKernel(_ path: String, role: String) throws(KexecError) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw KexecError(file: path, "cannot open the \(role): \(error)")
         }
     }
 
-    func lockdownMode() -> String? {
-        // Format: "none [integrity] confidentiality"
-        guard let text = files.readText("/sys/kernel/security/lockdown"),
-              let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close else { return nil }
-        return String(text[text.index(after: open)..<close])
+    func explain(errno e: Int32, syscall: SyscallChoice, unload: Bool = false) -> KexecError {
+        let name = syscall == .file ? "kexec_file_load" : "kexec_load"
+        return explain(errno: e, operation: name + (unload ? " (unload)" : ""))
+    }
+
+    /// One sentence: which call, what the kernel said, what to do about it.
+    func explain(errno e: Int32, operation: String) -> KexecError {
+        let env = KexecEnvironment.read(files)
+        let file = operation.hasPrefix("kexec_file_load")
+        let said = "\(operation) failed: \(String(cString: strerror(e)))"
+        func error(_ advice: String) -> KexecError { KexecError("\(said): \(advice)", errno: e) }
+        switch e {
+        case EKEYREJECTED, ENOKEY, EBADMSG, EKEYEXPIRED, ENOPKG, ELIBBAD:
+            let lock = env.lockedDown ? "kexec_load is refused under lockdown=\(env.lockdown!), and " : ""
+            return error("\(lock)the kernel did not accept the image's signature; sign it with a key in the platform (UEFI db/MOK) or secondary keyring\(env.lockedDown ? ", or boot without lockdown" : ", or turn off kexec signature enforcement (kexec_sig_force / CONFIG_KEXEC_SIG_FORCE)")")
+        case EACCES where file:
+            return error("an IMA or LSM policy refused the image; it must be signed or appraised as that policy requires")
+        case EPERM:
+            if env.kexecLoadDisabled == true {
+                return error("kernel.kexec_load_disabled is 1, so kexec stays disabled until the next reboot")
+            }
+            if !file, env.lockedDown {
+                return error("the kernel is in lockdown=\(env.lockdown!), which refuses kexec_load; use -s or the default -a (kexec_file_load) with a signed kernel")
+            }
+            if file, env.lockedDown {
+                return error("in lockdown=\(env.lockdown!) the kernel only loads images whose signature it can verify, and it could not verify this one; sign it with a key in the platform (UEFI db/MOK) or secondary keyring, or boot without lockdown")
+            }
+            if geteuid() != 0 {
+                return error("run kexec as root (it needs CAP_SYS_BOOT)")
+            }
+            if env.capSysBoot == false {
+                return error("the process lacks CAP_SYS_BOOT (containers and restricted services drop it)")
+            }
+            return error("refused although kexec runs as root with CAP_SYS_BOOT: the kernel is probably in lockdown (mount securityfs on /sys/kernel/security to see) or a security module forbids kexec")
+        case ENOSYS:
+            return error("this kernel was built without \(file ? "CONFIG_KEXEC_FILE; use -c (kexec_load)" : "CONFIG_KEXEC")")
+        case ENOEXEC where file:
+            return error("the kernel cannot load this image type itself (it takes a bzImage64); use -c (kexec_load)")
+        case EINVAL where file:
+            return error("the kernel rejected the arguments (command line longer than the kernel accepts, or a flag it does not know)")
+        case EBUSY:
+            return error("another kexec operation is in progress, or the crash image is in use")
+        case EINVAL:
+            return error("the kernel rejected the segment list (run with -d to see it)")
+        case ENOMEM:
+            return error("the kernel could not allocate memory for the image; free memory or use a smaller initrd")
+        case EADDRNOTAVAIL:
+            return error("a segment lies outside memory the kernel allows (run with -d to see the segments)")
+        case ETXTBSY:
+            return error("the kernel or initrd is open for writing somewhere; close it and retry")
+        case EFBIG:
+            return error("the kernel or initrd is larger than the kernel reads (4 GiB)")
+        default:
+            return KexecError(said, errno: e)
+        }
     }
 }
 
-/// The real syscalls, through the C shim.
+/// The real syscalls, through the C shim. With SWIFT_KEXEC_NO_SYSCALLS set (host test runs)
+/// every call answers EPERM without entering the kernel.
 public struct RealSyscalls: LinuxKexecSyscalls {
     public init() {}
 
+    static var forbidden: Bool { getenv("SWIFT_KEXEC_NO_SYSCALLS") != nil }
+
     public func kexecLoad(entry: UInt64, segments: [RawSegment], flags: UInt) -> Int {
+        if Self.forbidden { return -Int(EPERM) }
         let c = segments.map { ckexec_segment(buf: $0.buffer, bufsz: $0.bufferSize, mem: $0.memory, memsz: Int($0.memorySize)) }
         return c.withUnsafeBufferPointer { Int(ckexec_kexec_load(entry, UInt(c.count), $0.baseAddress, flags)) }
     }
 
-    public func rebootKexec() -> Int { Int(ckexec_reboot_kexec()) }
+    public func kexecFileLoad(kernelFD: Int32, initrdFD: Int32, commandLine: [UInt8], flags: UInt) -> Int {
+        if Self.forbidden { return -Int(EPERM) }
+        return commandLine.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) {
+                Int(ckexec_kexec_file_load(kernelFD, initrdFD, UInt(buf.count), $0.baseAddress, flags))
+            }
+        }
+    }
+
+    public func rebootKexec() -> Int { Self.forbidden ? -Int(EPERM) : Int(ckexec_reboot_kexec()) }
 }

@@ -9,30 +9,40 @@ struct Actions {
 
     init(options: KexecCommand) { o = options }
 
+    var syscall: SyscallChoice {
+        get throws {
+            switch (o.fileSyscall, o.loadSyscall) {
+            case (true, true): throw KexecError(field: "-s/-c", "choose one syscall: -s (kexec_file_load), -c (kexec_load) or -a (automatic)")
+            case (true, false): return .file
+            case (false, true): return .load
+            case (false, false): return .auto
+            }
+        }
+    }
+
     func run() throws {
         if o.version {
-            print("swift-kexec 0.1.0 (kexec-tools 2.0 command line)")
+            print("swift-kexec 0.2.0 (kexec-tools 2.0 command line)")
             return
         }
         if o.loadPanic {
             throw KexecError(field: "-p", "loading a crash kernel (kdump) is not supported yet")
         }
-        if o.fileSyscall {
-            throw KexecError(field: "-s", "kexec_file_load is not supported yet; use -c (kexec_load)")
-        }
-        if o.fileSyscall && o.loadSyscall {
-            throw KexecError(field: "-s/-c", "choose one syscall")
-        }
+        let choice = try syscall
         let backend: any KexecBackend = o.dryRun ? DryRunBackend() : LinuxBackend()
         let runner = KexecRunner(backend: backend)
 
         if o.status {
+            if o.json {
+                print(runner.statusJSON().rendered())
+                return
+            }
             // kexec-tools' contract: exit 1 when the image is loaded, 0 when not.
             let loaded = try backend.isLoaded(crash: !o.load)
             throw ExitCode(loaded ? 1 : 0)
         }
         if o.unload {
-            try backend.unload(crash: false)
+            try backend.unload(crash: false, syscall: choice)
             return
         }
         if o.exec && !o.force {
@@ -51,21 +61,40 @@ struct Actions {
         options.corruptDigestForTesting = o.testCorruptDigest
         options.memoryMin = try o.memMin.map { try address($0, "--mem-min") } ?? 0
         options.memoryMax = try o.memMax.map { try address($0, "--mem-max") } ?? .max
+        options.syscall = choice
+        options.debug = o.debug
 
-        let plan = try runner.plan(options)
-        if o.debug {
-            for note in plan.notes { printError(note) }
-            printError(PlanPrinter.text(plan))
+        if o.dryRun {
+            try dryRun(runner, options)
+        } else {
+            let outcome = try runner.load(options)
+            if o.debug {
+                outcome.notes.forEach(printError)
+                if let plan = outcome.plan {
+                    plan.notes.forEach(printError)
+                    printError(PlanPrinter.text(plan))
+                }
+            }
         }
-        if o.dryRun { print(PlanPrinter.text(plan)) }
-        try runner.load(plan)
-
         if o.force {
             if o.dryRun { print("--dry-run: would execute the image now"); return }
             try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
         } else if !o.load {
             if o.dryRun { print("--dry-run: would run shutdown -r now"); return }
             try runShutdown()
+        }
+    }
+
+    /// All the work of a kexec_load, plus which syscall would be used and why.
+    func dryRun(_ runner: KexecRunner, _ options: LoadOptions) throws {
+        let plan = try runner.plan(options)
+        let why = SyscallPolicy.prediction(options.syscall, runner.environment)
+        if o.debug { plan.notes.forEach(printError) }
+        if o.json {
+            print(PlanPrinter.json(plan, syscall: why).rendered())
+        } else {
+            print("syscall: \(why)")
+            print(PlanPrinter.text(plan))
         }
     }
 

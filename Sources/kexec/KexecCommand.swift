@@ -28,11 +28,11 @@ struct KexecCommand: ParsableCommand {
     var noChecks = false
     @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (bzImage64).")
     var type: String?
-    @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load: not supported yet.")
+    @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load only.")
     var fileSyscall = false
-    @Flag(name: [.customShort("c"), .customLong("kexec-syscall")], help: "Use kexec_load.")
+    @Flag(name: [.customShort("c"), .customLong("kexec-syscall")], help: "Use kexec_load only (our placement and purgatory).")
     var loadSyscall = false
-    @Flag(name: [.customShort("a"), .customLong("kexec-syscall-auto")], help: "Choose the syscall (today: kexec_load).")
+    @Flag(name: [.customShort("a"), .customLong("kexec-syscall-auto")], help: "kexec_file_load, then kexec_load if the kernel cannot use it for this image (default).")
     var autoSyscall = false
     @Flag(name: [.customShort("S"), .customLong("status")], help: "Exit 1 if an image is loaded, 0 if not (crash image unless -l).")
     var status = false
@@ -42,6 +42,8 @@ struct KexecCommand: ParsableCommand {
     var version = false
     @Flag(name: .customLong("dry-run"), help: "Do all the work of a load, print the plan, and stop before any syscall.")
     var dryRun = false
+    @Flag(name: .customLong("json"), help: "With --dry-run or --status: print JSON.")
+    var json = false
     @Option(name: [.customLong("append"), .customLong("command-line")], help: "The new kernel's command line.")
     var append: [String] = []
     @Option(name: [.customLong("initrd"), .customLong("ramdisk")], help: "Initial ramdisk.")

@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import Testing
+@testable import KexecCore
 
 /// Runs the built `kexec` binary (next to the test bundle) in --dry-run mode: no syscall.
 struct CLIRun {
@@ -15,7 +17,10 @@ struct CLIRun {
     init(_ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLIRun.binary)
+        // Host tests must never reach kexec_load/kexec_file_load/reboot: every run is a dry run,
+        // and this makes the real back end refuse even if a test forgot --dry-run.
         p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_KEXEC_NO_SYSCALLS": "1"]) { $1 }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -80,14 +85,14 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        (["-l", "/nonexistent/vmlinuz"], "/nonexistent/vmlinuz: cannot open the kernel image"),
+        (["--dry-run", "-l", "/nonexistent/vmlinuz"], "/nonexistent/vmlinuz: cannot open the kernel image"),
         (["--dry-run", "-l", "BADKERNEL"], "boot_flag"),
         (["--dry-run", "-l", "KERNEL", "--initrd=/nonexistent/initrd"], "/nonexistent/initrd: cannot open the initrd"),
         (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "unsupported image type \"elf-x86_64\""),
         (["--dry-run", "-l", "KERNEL", "--mem-min=zz"], "--mem-min"),
-        (["-p", "KERNEL"], "not supported yet"),
-        (["-s", "-l", "KERNEL"], "kexec_file_load is not supported yet"),
-        (["-l"], "no kernel image given"),
+        (["--dry-run", "-p", "KERNEL"], "not supported yet"),
+        (["--dry-run", "-s", "-c", "-l", "KERNEL"], "choose one syscall"),
+        (["--dry-run", "-l"], "no kernel image given"),
     ])
     func badInputIsOneLineAndNonZero(_ template: [String], _ phrase: String) throws {
         let bad = dir + "/bad"
@@ -99,6 +104,39 @@ struct CLITests {
         #expect(r.stderr.contains(phrase), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(r.stdout.isEmpty)
+    }
+
+    /// Issue #3: the --json plan for the real Debian kernel, field by field.
+    @Test func dryRunJSONForTheDebianKernel() throws {
+        guard let debian = Fixture.debianKernelPath else {
+            Issue.record("the Debian bzImage is missing: run scripts/vm/setup.sh")
+            return
+        }
+        let r = try CLIRun(["--dry-run", "--json", "-l", debian, "--initrd=" + initrd, "--append=console=ttyS0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let segments = try #require(plan["segments"] as? [[String: Any]])
+        func seg(_ role: String) throws -> [String: Any] { try #require(segments.first { $0["role"] as? String == role }) }
+        func u(_ d: [String: Any], _ k: String) -> UInt64 { (d[k] as? NSNumber)?.uint64Value ?? .max }
+        let kernel = try seg("kernel"), bp = try seg("boot_params"), rd = try seg("initrd"), pg = try seg("purgatory")
+        #expect(plan["command_line"] as? String == "console=ttyS0")
+        #expect((plan["syscall"] as? String)?.isEmpty == false)
+        #expect(u(plan, "kernel_entry") == u(kernel, "start") + 0x200)
+        #expect(u(plan, "kernel_entry") < u(kernel, "end"))
+        #expect(u(plan, "entry") >= u(pg, "start") && u(plan, "entry") < u(pg, "end"))
+        #expect(u(plan, "boot_params") == u(bp, "start") && u(bp, "end") <= 1 << 32)
+        #expect(u(rd, "start") >= 16 << 20 && u(rd, "start") % 4096 == 0)
+        for s in segments { #expect(u(s, "start") % 4096 == 0 && u(s, "memsz") % 4096 == 0) }
+        // Digests are those of the files' bytes (kernel: everything after the setup sectors).
+        let kernelBytes = try Data(contentsOf: URL(fileURLWithPath: debian))
+        let setup = (Int(kernelBytes[0x1f1]) + 1) * 512
+        #expect(kernel["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: kernelBytes[setup...]))))
+        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: Data(repeating: 0x42, count: 300_000)))))
+    }
+
+    @Test func dryRunSaysWhichSyscall() throws {
+        let r = try CLIRun(["--dry-run", "-c", "-l", kernel])
+        #expect(r.stdout.hasPrefix("syscall: kexec_load (-c)"))
     }
 
     @Test func unknownOptionIsRefused() throws {

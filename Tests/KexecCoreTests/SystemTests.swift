@@ -68,12 +68,23 @@ struct HostProbeTests {
 /// Records calls instead of entering the kernel.
 final class FakeSyscalls: LinuxKexecSyscalls, @unchecked Sendable {
     var result = 0
+    /// Answers for successive kexec_file_load calls (then `fileResult`).
+    var fileResults: [Int] = []
+    var fileResult = 0
     var loads: [(entry: UInt64, segments: [RawSegment], flags: UInt)] = []
+    var fileLoads: [(kernelFD: Int32, initrdFD: Int32, commandLine: [UInt8], flags: UInt)] = []
     var reboots = 0
-    init(result: Int = 0) { self.result = result }
+    init(result: Int = 0, fileResult: Int = 0) {
+        self.result = result
+        self.fileResult = fileResult
+    }
     func kexecLoad(entry: UInt64, segments: [RawSegment], flags: UInt) -> Int {
         loads.append((entry, segments, flags))
         return result
+    }
+    func kexecFileLoad(kernelFD: Int32, initrdFD: Int32, commandLine: [UInt8], flags: UInt) -> Int {
+        fileLoads.append((kernelFD, initrdFD, commandLine, flags))
+        return fileResults.isEmpty ? fileResult : fileResults.removeFirst()
     }
     func rebootKexec() -> Int {
         reboots += 1
@@ -101,8 +112,8 @@ struct LinuxBackendTests {
 
     @Test func unloadSendsNoSegments() throws {
         let fake = FakeSyscalls()
-        try LinuxBackend(syscalls: fake).unload(crash: false)
-        try LinuxBackend(syscalls: fake).unload(crash: true)
+        try LinuxBackend(syscalls: fake).unload(crash: false, syscall: .load)
+        try LinuxBackend(syscalls: fake).unload(crash: true, syscall: .load)
         #expect(fake.loads.map(\.segments.count) == [0, 0])
         #expect(fake.loads.map(\.flags) == [62 << 16, 62 << 16 | 1])
     }
@@ -130,7 +141,7 @@ struct LinuxBackendTests {
         guard geteuid() == 0 else { return }
         let root = try FakeRoot([:])
         let backend = LinuxBackend(syscalls: FakeSyscalls(result: Int(-EPERM)), files: root.files)
-        #expect { try backend.unload(crash: false) } throws: { "\($0)".contains("CAP_SYS_BOOT") }
+        #expect { try backend.unload(crash: false, syscall: .load) } throws: { "\($0)".contains("CAP_SYS_BOOT") }
     }
 
     @Test func statusReadsSysfs() throws {

@@ -55,17 +55,18 @@ if [ "$DO_LOAD" = 1 ]; then
     python3 "$VM/run.py" bench-load --env "BENCH_RUNS=$RUNS" --results "$RES" || rc=1
 fi
 if [ "$DO_EXEC" = 1 ]; then
-    for who in $whos; do
-        if [ "$who" = ours ]; then k=/bin/kexec; else k=/bin/kexec-tools; fi
+    # interleaved (round by round) so that a busy host slows every variant alike
+    i=1
+    while [ "$i" -le "$EXEC_RUNS" ]; do
         for mode in checks nochecks; do
             nc=0; [ "$mode" = nochecks ] && nc=1
-            i=1
-            while [ "$i" -le "$EXEC_RUNS" ]; do
+            for who in $whos; do
+                if [ "$who" = ours ]; then k=/bin/kexec; else k=/bin/kexec-tools; fi
                 python3 "$VM/run.py" bench-exec --kexec "$k" --env "BENCH_NOCHECKS=$nc" \
                     $initrd_env --tag "$who-$mode-$i" --results "$RES" || rc=1
-                i=$((i + 1))
             done
         done
+        i=$((i + 1))
     done
 fi
 

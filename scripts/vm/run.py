@@ -59,6 +59,7 @@ class Expect:
         self.tags = set()
         self.measures = {}   # name -> [start_re, end_re]
         self.collect = {}    # name -> regex
+        self.halts = None    # seconds of quiet after the last expect: the guest hangs on purpose
         path = os.path.join(SCEN_DIR, name + ".expect")
         if not os.path.exists(path):
             raise SystemExit("run.py: no such scenario: %s (missing %s)" % (name, path))
@@ -83,6 +84,8 @@ class Expect:
                 elif key in ("measure-start", "measure-end"):
                     mname, _, rx = rest.partition(" ")
                     self.measures.setdefault(mname, [None, None])[key == "measure-end"] = rx
+                elif key == "halts":
+                    self.halts = float(rest or 3)
                 elif key == "collect":
                     cname, _, rx = rest.partition(" ")
                     self.collect[cname] = rx
@@ -142,8 +145,10 @@ def run_scenario(name, args):
     fd = proc.stdout.fileno()
     buf = b""
     timed_out = False
+    halted = False
     early_fail = None
     deadline = t0 + timeout
+    matched = 0   # for `halts`: how many expects matched so far, in order
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -165,6 +170,12 @@ def run_scenario(name, args):
             lines.append((now - t0, text))
             if args.verbose:
                 say("  %s | %8.3f %s" % (logname, now - t0, text))
+            if exp.halts is not None and matched < len(expects) and expects[matched].search(text):
+                matched += 1
+                if matched == len(expects):
+                    # everything expected has shown; watch a little longer, then stop the guest
+                    deadline = min(deadline, time.monotonic() + exp.halts)
+                    halted = True
             if not early_fail:
                 for rx in forbids:
                     if rx.search(text):
@@ -215,7 +226,7 @@ def run_scenario(name, args):
             if m:
                 vals.append(float(m.group(1)))
         results[cname] = vals
-    if timed_out and not early_fail:
+    if timed_out and not early_fail and not halted:
         # also a failure when every expectation was met: the guest must power off by itself
         reason = "timeout after %.0f s" % timeout + ("; " + reason if reason else
                                                       " (guest did not power off)")

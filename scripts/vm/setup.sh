@@ -102,10 +102,12 @@ if [ ! -x "$KT/kexec" ] || [ ! -e "$KT/lib/.complete" ]; then
     bin=""
     for c in "$KT/root/sbin/kexec" "$KT/root/usr/sbin/kexec"; do [ -x "$c" ] && bin=$c && break; done
     [ -n "$bin" ] || die "no sbin/kexec in $deb"
-    # library packages kexec-tools depends on directly, except libc6 (taken from the host, same release)
-    for lp in $(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
-                  --no-replaces --no-enhances kexec-tools 2>/dev/null \
-                | awk '/Depends: lib/ {print $2}' | grep -v '^libc6$' | sort -u); do
+    # library packages kexec-tools depends on directly, and every libxen* package below them
+    # (libxenmisc pulls in libxencall1, libxentoollog1, ...), except libc6 (the host's, same release)
+    deps="--no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances"
+    direct=$(apt-cache depends $deps kexec-tools 2>/dev/null | awk '/Depends: lib/ {print $2}')
+    xen=$(apt-cache depends --recurse $deps kexec-tools 2>/dev/null | grep '^libxen' || true)
+    for lp in $(printf '%s\n' $direct $xen | grep -v '^libc6$' | sort -u); do
         ldeb=$(fetch_deb "$lp")
         dpkg-deb -x "$ldeb" "$KT/root"
     done
@@ -123,6 +125,7 @@ if [ ! -x "$KT/kexec" ] || [ ! -e "$KT/lib/.complete" ]; then
         done
     done
     out=$(LD_LIBRARY_PATH="$libpath" ldd "$bin")
+    log "ldd of the extracted kexec:"; echo "$out" >&2
     echo "$out" | grep -q 'not found' && die "unresolved libraries for kexec-tools:
 $out"
     cp "$bin" "$KT/kexec"

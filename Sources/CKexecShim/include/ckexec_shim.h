@@ -17,6 +17,9 @@ typedef struct {
 // Returns 0 or -errno.
 long ckexec_kexec_load(uint64_t entry, unsigned long nr_segments,
                        const ckexec_segment *segments, unsigned long flags);
+// Returns 0 or -errno. initrd_fd is -1 with KEXEC_FILE_NO_INITRAMFS; cmdline includes its NUL.
+long ckexec_kexec_file_load(int kernel_fd, int initrd_fd, unsigned long cmdline_len,
+                            const char *cmdline, unsigned long flags);
 // Returns 0 or -errno; on success does not return.
 long ckexec_reboot_kexec(void);
 // Returns 0 or -errno.

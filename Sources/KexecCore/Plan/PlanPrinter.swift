@@ -16,6 +16,33 @@ public enum PlanPrinter {
     }
 }
 
+extension PlanPrinter {
+    /// The same plan as one JSON object; `syscall` says which load path would be used and why.
+    public static func json(_ plan: LoadPlan, syscall: String) -> JSON {
+        .object([
+            ("image_type", .string(plan.imageType)),
+            ("kernel", .string(plan.kernelPath)),
+            ("crash", .bool(plan.crash)),
+            ("syscall", .string(syscall)),
+            ("command_line", .string(plan.commandLine)),
+            ("entry", .uint(plan.entry)),
+            ("kernel_entry", .uint(plan.kernelEntry)),
+            ("boot_params", .uint(plan.bootParamsAddress)),
+            ("purgatory_checks", .bool(!plan.skipChecks)),
+            ("segments", .array(plan.sortedSegments.map { s in
+                .object([
+                    ("role", .string(s.role.rawValue)),
+                    ("start", .uint(s.memory.start)),
+                    ("end", .uint(s.memory.end)),
+                    ("memsz", .uint(s.memory.size)),
+                    ("bufsz", .uint(UInt64(s.dataSize))),
+                    ("sha256", s.digest.map { .string(Digest.hexString($0)) } ?? .null),
+                ])
+            })),
+        ])
+    }
+}
+
 extension String {
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)

@@ -3,11 +3,11 @@
 # kexec-tools 2.0.25 prints two lines ("BzImage truncated?" and "Cannot load ...").
 . /scenarios/lib.sh
 step "load good"
-expect_rc 0 "$KEXEC" -l "$KERNEL" --initrd "$SECOND_INITRD" --append "$SECOND_APPEND"
+expect_rc 0 "$KEXEC" $SYSCALL -l "$KERNEL" --initrd "$SECOND_INITRD" --append "$SECOND_APPEND"
 expect_loaded 1
 step "load bad"
 echo "SCENARIO-RUN $KEXEC -l /boot/bad-vmlinuz --initrd=$SECOND_INITRD --append=bad-image"
-out=$("$KEXEC" -l /boot/bad-vmlinuz --initrd="$SECOND_INITRD" --append="bad-image" 2>&1)
+out=$("$KEXEC" $SYSCALL -l /boot/bad-vmlinuz --initrd="$SECOND_INITRD" --append="bad-image" 2>&1)
 RC=$?
 echo "SCENARIO-RC $RC"
 printf '%s\n' "$out" | sed 's/^/BAD-OUTPUT: /'

@@ -3,5 +3,5 @@
 step "force"
 sync
 echo "SCENARIO-EXEC"
-"$KEXEC" -f "$KERNEL" --initrd="$SECOND_INITRD" --append="$SECOND_APPEND"
+"$KEXEC" $SYSCALL -f "$KERNEL" --initrd="$SECOND_INITRD" --append="$SECOND_APPEND"
 fail "kexec -f returned (status $?)"

@@ -3,6 +3,8 @@
 #                          SCENARIO-FAIL <reason> (then the scenario exits 1)
 
 KEXEC=${KEXEC:-/bin/kexec}
+# which load syscall the scenarios use: -c (kexec_load, our purgatory; the default) or -s
+SYSCALL=${SYSCALL:--c}
 KERNEL=/boot/vmlinuz
 SECOND_INITRD=/boot/second.cpio.gz
 # the command line handed to the second kernel; TOKEN comes from the host (run.py)

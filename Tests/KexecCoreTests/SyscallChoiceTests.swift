@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import KexecCore
+@testable import KexecSystem
+
+/// -s / -c / -a decisions and the kexec_file_load errno sentences, through fake syscalls.
+@Suite("syscall choice (fake back end)", .serialized)
+struct SyscallChoiceTests {
+    let dir: String
+    let kernel: String
+    let initrd: String
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "kexec-choice-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        kernel = dir + "/bzImage"
+        initrd = dir + "/initrd"
+        try Data(Fixture.bzImage()).write(to: URL(fileURLWithPath: kernel))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: initrd))
+    }
+
+    /// A runner whose host facts come from a fixture tree.
+    func runner(_ fake: FakeSyscalls, files extra: [String: String] = [:]) throws -> (KexecRunner, FakeRoot) {
+        var files = ["/proc/iomem": "00100000-7ffdffff : System RAM\n", "/proc/cmdline": "BOOT_IMAGE=/k root=/dev/vda\n"]
+        files.merge(extra) { $1 }
+        let root = try FakeRoot(files)
+        let backend = LinuxBackend(syscalls: fake, files: root.files)
+        return (KexecRunner(backend: backend, probe: HostProbe(files: root.files)), root)
+    }
+
+    func options(_ choice: SyscallChoice, initrd: Bool = true) -> LoadOptions {
+        var o = LoadOptions(kernelPath: kernel)
+        o.initrdPath = initrd ? self.initrd : nil
+        o.append = "quiet"
+        o.syscall = choice
+        return o
+    }
+
+    @Test(arguments: [ENOSYS, ENOEXEC, EINVAL, EOPNOTSUPP])
+    func autoFallsBackWhenTheKernelCannotUseTheFileSyscall(_ e: Int32) throws {
+        let fake = FakeSyscalls(fileResult: -Int(e))
+        let (r, root) = try runner(fake)
+        let outcome = try withExtendedLifetime(root) { try r.load(options(.auto)) }
+        #expect(outcome.syscall == .load)
+        #expect(outcome.plan != nil)
+        #expect(fake.fileLoads.count == 1 && fake.loads.count == 1)
+        #expect(outcome.notes.first?.contains("falling back to kexec_load") == true)
+    }
+
+    @Test(arguments: [EKEYREJECTED, ENOKEY, EBADMSG, EPERM, EACCES, ENOMEM])
+    func autoStopsOnSignatureAndPolicyRefusals(_ e: Int32) throws {
+        let fake = FakeSyscalls(fileResult: -Int(e))
+        let (r, root) = try runner(fake)
+        #expect(throws: KexecError.self) { try withExtendedLifetime(root) { _ = try r.load(options(.auto)) } }
+        #expect(fake.loads.isEmpty)
+    }
+
+    @Test func fileOnlyNeverUsesKexecLoad() throws {
+        let fake = FakeSyscalls(fileResult: -Int(ENOEXEC))
+        let (r, root) = try runner(fake)
+        #expect { try withExtendedLifetime(root) { _ = try r.load(options(.file)) } } throws: {
+            "\($0)".hasPrefix("kexec_file_load failed: Exec format error: ") && "\($0)".contains("-c")
+        }
+        #expect(fake.loads.isEmpty)
+    }
+
+    @Test func loadOnlyNeverUsesTheFileSyscall() throws {
+        let fake = FakeSyscalls()
+        let (r, root) = try runner(fake)
+        let outcome = try withExtendedLifetime(root) { try r.load(options(.load)) }
+        #expect(outcome.syscall == .load && fake.fileLoads.isEmpty && fake.loads.count == 1)
+    }
+
+    @Test func fileLoadPassesFdsCommandLineAndFlags() throws {
+        let fake = FakeSyscalls()
+        let (r, root) = try runner(fake)
+        var o = options(.file)
+        o.reuseCommandLine = true
+        let outcome = try withExtendedLifetime(root) { try r.load(o) }
+        #expect(outcome.syscall == .file)
+        let call = try #require(fake.fileLoads.first)
+        #expect(call.kernelFD >= 0 && call.initrdFD >= 0)
+        #expect(call.commandLine == Array("root=/dev/vda quiet".utf8) + [0])
+        #expect(call.flags == 0)
+        _ = try withExtendedLifetime(root) { try r.load(options(.file, initrd: false)) }
+        #expect(fake.fileLoads[1].initrdFD == -1 && fake.fileLoads[1].flags == 0x4)   // KEXEC_FILE_NO_INITRAMFS
+    }
+
+    @Test func debugFlagIsDroppedWhenTheKernelDoesNotKnowIt() throws {
+        let fake = FakeSyscalls()
+        fake.fileResults = [-Int(EINVAL), 0]
+        let (r, root) = try runner(fake)
+        var o = options(.file)
+        o.debug = true
+        _ = try withExtendedLifetime(root) { try r.load(o) }
+        #expect(fake.fileLoads.map(\.flags) == [0x8, 0x0])
+    }
+
+    @Test func unloadPrefersTheFileSyscall() throws {
+        let fake = FakeSyscalls()
+        let backend = LinuxBackend(syscalls: fake)
+        try backend.unload(crash: false, syscall: .auto)
+        try backend.unload(crash: true, syscall: .file)
+        #expect(fake.fileLoads.map(\.flags) == [0x1, 0x3])
+        #expect(fake.fileLoads.allSatisfy { $0.kernelFD == -1 && $0.initrdFD == -1 })
+        #expect(fake.loads.isEmpty)
+        fake.fileResult = -Int(ENOSYS)
+        try backend.unload(crash: false, syscall: .auto)
+        #expect(fake.loads.count == 1 && fake.loads[0].segments.isEmpty)
+    }
+
+    @Test func lockdownSentences() throws {
+        let lockdown = ["/sys/kernel/security/lockdown": "none [integrity] confidentiality\n"]
+        let (r1, root1) = try runner(FakeSyscalls(fileResult: -Int(EKEYREJECTED)), files: lockdown)
+        #expect { try withExtendedLifetime(root1) { _ = try r1.load(options(.auto)) } } throws: {
+            let t = "\($0)"
+            return t.hasPrefix("kexec_file_load failed: Key was rejected by service: kexec_load is refused under lockdown=integrity")
+                && t.contains("sign it with a key in the platform") && t.contains("boot without lockdown")
+        }
+        let (r2, root2) = try runner(FakeSyscalls(result: -Int(EPERM)), files: lockdown)
+        #expect { try withExtendedLifetime(root2) { _ = try r2.load(options(.load)) } } throws: {
+            "\($0)".contains("lockdown=integrity, which refuses kexec_load; use -s")
+        }
+    }
+
+    @Test(arguments: [
+        (KexecEnvironment(), SyscallChoice.auto, "kexec_file_load first"),
+        (KexecEnvironment(lockdown: "integrity"), .auto, "lockdown=integrity refuses kexec_load"),
+        (KexecEnvironment(configKexecFile: false), .auto, "without CONFIG_KEXEC_FILE"),
+        (KexecEnvironment(), .load, "kexec_load (-c)"),
+        (KexecEnvironment(), .file, "kexec_file_load (-s)"),
+        (KexecEnvironment(xen: true), .auto, "Xen"),
+    ])
+    func dryRunPrediction(_ env: KexecEnvironment, _ choice: SyscallChoice, _ phrase: String) {
+        #expect(SyscallPolicy.prediction(choice, env).contains(phrase))
+    }
+
+    @Test func environmentFromFixtureTree() throws {
+        var sb: [UInt8] = [7, 0, 0, 0, 1]
+        let root = try FakeRoot([
+            "/sys/kernel/security/lockdown": "[none] integrity confidentiality\n",
+            "/proc/sys/kernel/kexec_load_disabled": "0\n",
+            "/proc/self/status": "Name:\tkexec\nCapEff:\t000001ffffffffff\n",
+            "/sys/kernel/kexec_crash_size": "268435456\n",
+        ])
+        let dir = root.path + "/sys/firmware/efi/efivars"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(bytes: &sb, count: 5).write(to: URL(fileURLWithPath: dir + "/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        let env = KexecEnvironment.read(root.files)
+        #expect(env.lockdown == "none" && !env.lockedDown)
+        #expect(env.secureBoot == true)
+        #expect(env.kexecLoadDisabled == false)
+        #expect(env.capSysBoot == true)
+        #expect(env.crashReservationBytes == 256 << 20)
+        #expect(!env.xen)
+        #expect(KexecEnvironment.capSysBoot(fromStatus: "CapEff:\t0000000000000000\n") == false)
+    }
+
+    @Test func statusJSONNamesEveryFact() throws {
+        let (r, root) = try runner(FakeSyscalls(), files: [
+            "/sys/kernel/kexec_loaded": "1\n", "/sys/kernel/kexec_crash_loaded": "0\n",
+            "/sys/kernel/security/lockdown": "none [integrity] confidentiality\n",
+        ])
+        let text = withExtendedLifetime(root) { r.statusJSON().rendered() }
+        #expect(text.hasPrefix("{\"default_loaded\":true,\"crash_loaded\":false,"))
+        #expect(text.contains("\"lockdown\":\"integrity\""))
+        #expect(text.contains("\"kexec_load\":\"refused under lockdown=integrity\""))
+        #expect(text.contains("\"platform\":\"native\""))
+    }
+}
+
+@Suite("JSON")
+struct JSONTests {
+    @Test func escapesAndOrders() {
+        let j = JSON.object([("b", .string("a\"b\\c\n\u{1}")), ("a", .array([.uint(1), .int(-2), .bool(false), .null]))])
+        #expect(j.rendered() == #"{"b":"a\"b\\c\n\u0001","a":[1,-2,false,null]}"#)
+    }
+}
