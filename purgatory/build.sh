@@ -126,6 +126,7 @@ entry="$(sym purgatory_start)"
 params="$(sym purgatory_params)"
 verify="$(sym purgatory_verify)"
 sha256="$(sym purgatory_sha256)"
+generic="$(sym purgatory_sha256_blocks_generic)"
 file_end="$(sym purgatory_file_end)"
 image_end="$(sym purgatory_image_end)"
 size="$(stat -c %s "$tmp/base0.bin")"
@@ -143,6 +144,7 @@ memsize="$(printf '0x%x' $(( (image_end + 4095) / 4096 * 4096 )))"
     printf '    %-36s // purgatory_params (896 bytes, 8-aligned)\n' "static let paramsOffset = $params"
     printf '    %-36s // purgatory_verify (host tests)\n' "static let verifyOffset = $verify"
     printf '    %-36s // purgatory_sha256 (host tests)\n' "static let sha256Offset = $sha256"
+    printf '    %-36s // purgatory_sha256_blocks_generic (host tests)\n' "static let genericBlocksOffset = $generic"
     printf '    %-36s // bytes incl. .bss/stack, rounded up to 4096\n' "static let memorySize = $memsize"
     echo "    static let bytes: [UInt8] = ["
     od -An -v -tx1 "$tmp/base0.bin" | awk '
@@ -175,5 +177,5 @@ else
         cp "$tmp/PurgatoryBlob.swift" "$generated"
         echo "purgatory: wrote $generated_rel ($size bytes)"
     fi
-    echo "purgatory: entry $entry, params $params, verify $verify, sha256 $sha256, memory $memsize"
+    echo "purgatory: entry $entry, params $params, verify $verify, sha256 $sha256, generic blocks $generic, memory $memsize"
 fi

@@ -60,6 +60,9 @@ class Expect:
         self.measures = {}   # name -> [start_re, end_re]
         self.collect = {}    # name -> regex
         self.halts = None    # seconds of quiet after the last expect: the guest hangs on purpose
+        self.parse(name)
+
+    def parse(self, name):
         path = os.path.join(SCEN_DIR, name + ".expect")
         if not os.path.exists(path):
             raise SystemExit("run.py: no such scenario: %s (missing %s)" % (name, path))
@@ -84,6 +87,8 @@ class Expect:
                 elif key in ("measure-start", "measure-end"):
                     mname, _, rx = rest.partition(" ")
                     self.measures.setdefault(mname, [None, None])[key == "measure-end"] = rx
+                elif key == "include":
+                    self.parse(rest.strip())   # another scenario's directives, in place
                 elif key == "halts":
                     self.halts = float(rest or 3)
                 elif key == "collect":

@@ -6,6 +6,7 @@ enum PurgatoryBlob {
     static let paramsOffset = 0x2030     // purgatory_params (896 bytes, 8-aligned)
     static let verifyOffset = 0x1440     // purgatory_verify (host tests)
     static let sha256Offset = 0x1a30     // purgatory_sha256 (host tests)
+    static let genericBlocksOffset = 0x1a70 // purgatory_sha256_blocks_generic (host tests)
     static let memorySize = 0x5000       // bytes incl. .bss/stack, rounded up to 4096
     static let bytes: [UInt8] = [
         0x55, 0x41, 0x57, 0x41, 0x56, 0x41, 0x55, 0x41, 0x54, 0x53, 0x48, 0x83, 0xec, 0x58, 0x48, 0x89,

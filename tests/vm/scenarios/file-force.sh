@@ -1,0 +1,3 @@
+# The force scenario through kexec_file_load (-s).
+SYSCALL=-s
+. /scenarios/force.sh

@@ -1,0 +1,3 @@
+# The load-exec scenario through kexec_file_load (-s).
+SYSCALL=-s
+. /scenarios/load-exec.sh
