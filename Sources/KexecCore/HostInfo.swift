@@ -31,6 +31,8 @@ public struct LoadRequest: Sendable {
     public var memoryMax: UInt64
     /// Test hook: give purgatory a wrong digest so its mismatch path (message + halt) runs.
     public var corruptDigestForTesting = false
+    /// Set for `-p`: load a capture kernel into the crash reservation.
+    public var crash: CrashInputs?
 
     public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
                 commandLine: String = "", skipChecks: Bool = false,

@@ -14,6 +14,8 @@ public struct LoadOptions: Sendable {
     public var corruptDigestForTesting = false
     public var syscall: SyscallChoice = .auto
     public var debug = false
+    /// `-p`: a capture kernel for kdump, loaded into the crash reservation.
+    public var crash = false
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 }
@@ -40,7 +42,7 @@ public struct KexecRunner {
 
     public func commandLine(_ o: LoadOptions) throws(KexecError) -> String {
         let running = o.reuseCommandLine ? try probe.runningCommandLine() : nil
-        return CommandLineComposer.compose(running: running, append: o.append)
+        return CommandLineComposer.compose(running: running, append: o.append, crash: o.crash)
     }
 
     /// Reads, parses, places and digests; nothing touches the kernel.
@@ -54,6 +56,11 @@ public struct KexecRunner {
                                   initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)
         request.corruptDigestForTesting = o.corruptDigestForTesting
+        if o.crash {
+            let crash = CrashProbe(files: probe.files)
+            let reservations = try crash.crashReservations()
+            request.crash = CrashInputs(reservations: reservations, layout: try crash.layout(reservations: reservations))
+        }
         return try loader.plan(request, host: host)
     }
 
@@ -61,9 +68,13 @@ public struct KexecRunner {
     /// kexec_load when the kernel cannot use the file syscall for this image.
     public func load(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
         var notes: [String] = []
+        if o.crash {
+            // Before any syscall, like kexec-tools: a clear sentence when nothing is reserved.
+            _ = try CrashProbe(files: probe.files).crashReservations()
+        }
         if o.syscall != .load {
             let request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
-                                          commandLine: try commandLine(o), debug: o.debug)
+                                          commandLine: try commandLine(o), crash: o.crash, debug: o.debug)
             do {
                 try backend.loadFile(request)
                 return LoadOutcome(syscall: .file, plan: nil, notes: ["loaded through kexec_file_load"])

@@ -21,7 +21,8 @@ public enum MappedFile {
         }
         let size = Int(st.st_size)
         if size == 0 { return ByteStorage([]) }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), base != MAP_FAILED else {
+        // MAP_POPULATE: one batched fault-in instead of a page fault per 4 KiB (costly in VMs).
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.rawValue, 0), base != MAP_FAILED else {
             throw KexecError(file: path, "cannot map the \(role): \(String(cString: strerror(errno)))")
         }
         return ByteStorage(raw: UnsafeRawBufferPointer(start: base, count: size)) { raw in

@@ -25,24 +25,26 @@ struct Actions {
             print("swift-kexec 0.2.0 (kexec-tools 2.0 command line)")
             return
         }
-        if o.loadPanic {
-            throw KexecError(field: "-p", "loading a crash kernel (kdump) is not supported yet")
-        }
         let choice = try syscall
         let backend: any KexecBackend = o.dryRun ? DryRunBackend() : LinuxBackend()
         let runner = KexecRunner(backend: backend)
 
+        if o.printCkrSize {
+            let env = KexecEnvironment.read(SystemFiles())
+            print(env.crashReservationBytes ?? 0)
+            return
+        }
         if o.status {
             if o.json {
                 print(runner.statusJSON().rendered())
                 return
             }
             // kexec-tools' contract: exit 1 when the image is loaded, 0 when not.
-            let loaded = try backend.isLoaded(crash: !o.load)
+            let loaded = try backend.isLoaded(crash: o.loadPanic || !o.load)
             throw ExitCode(loaded ? 1 : 0)
         }
         if o.unload {
-            try backend.unload(crash: false, syscall: choice)
+            try backend.unload(crash: o.loadPanic, syscall: choice)
             return
         }
         if o.exec && !o.force {
@@ -63,6 +65,10 @@ struct Actions {
         options.memoryMax = try o.memMax.map { try address($0, "--mem-max") } ?? .max
         options.syscall = choice
         options.debug = o.debug
+        options.crash = o.loadPanic
+        if o.loadPanic && (o.exec || o.force) {
+            throw KexecError(field: "-p", "a crash kernel runs only on a panic; -e and -f do not apply")
+        }
 
         if o.dryRun {
             try dryRun(runner, options)
@@ -76,6 +82,7 @@ struct Actions {
                 }
             }
         }
+        if o.loadPanic { return }
         if o.force {
             if o.dryRun { print("--dry-run: would execute the image now"); return }
             try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)

@@ -12,7 +12,7 @@ struct KexecCommand: ParsableCommand {
 
     @Flag(name: [.customShort("l"), .customLong("load")], help: "Load KERNEL for a later kexec -e.")
     var load = false
-    @Flag(name: [.customShort("p"), .customLong("load-panic")], help: "Crash kernel (kdump): not supported yet.")
+    @Flag(name: [.customShort("p"), .customLong("load-panic")], help: "Load a capture kernel into the crash reservation (kdump); with -u: unload it.")
     var loadPanic = false
     @Flag(name: [.customShort("u"), .customLong("unload")], help: "Unload the loaded image.")
     var unload = false
@@ -48,7 +48,9 @@ struct KexecCommand: ParsableCommand {
     var append: [String] = []
     @Option(name: [.customLong("initrd"), .customLong("ramdisk")], help: "Initial ramdisk.")
     var initrd: [String] = []
-    @Flag(name: .customLong("reuse-cmdline"), help: "Start from /proc/cmdline (without BOOT_IMAGE=).")
+    @Flag(name: .customLong("print-ckr-size"), help: "Print the size of the crash kernel reservation.")
+    var printCkrSize = false
+    @Flag(name: .customLong("reuse-cmdline"), help: "Start from /proc/cmdline (without BOOT_IMAGE=, and for -p without crashkernel=).")
     var reuseCmdline = false
     @Option(name: .customLong("mem-min"), help: "Lowest physical address for segments.")
     var memMin: String?

@@ -90,7 +90,7 @@ struct CLITests {
         (["--dry-run", "-l", "KERNEL", "--initrd=/nonexistent/initrd"], "/nonexistent/initrd: cannot open the initrd"),
         (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "unsupported image type \"elf-x86_64\""),
         (["--dry-run", "-l", "KERNEL", "--mem-min=zz"], "--mem-min"),
-        (["--dry-run", "-p", "KERNEL"], "not supported yet"),
+        (["--dry-run", "-p", "KERNEL"], "Memory for crashkernel is not reserved: add crashkernel="),
         (["--dry-run", "-s", "-c", "-l", "KERNEL"], "choose one syscall"),
         (["--dry-run", "-l"], "no kernel image given"),
     ])

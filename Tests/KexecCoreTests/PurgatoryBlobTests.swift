@@ -87,8 +87,8 @@ import Glibc
 
     @Test func buildCheckPasses() throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = [Self.repoRoot.appendingPathComponent("purgatory/build.sh").path, "--check"]
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["bash", Self.repoRoot.appendingPathComponent("purgatory/build.sh").path, "--check"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

@@ -85,6 +85,8 @@ fi
 
 cp "$VMLINUZ" "$F/boot/vmlinuz"
 cp "$OUT/second.cpio.gz" "$F/boot/second.cpio.gz"
+# the kdump capture initramfs (scripts/vm/mkcapture.sh), when it has been built
+[ -e "$OUT/capture.cpio.gz" ] && cp "$OUT/capture.cpio.gz" "$F/boot/capture.cpio.gz"
 head -c 4096 "$VMLINUZ" > "$F/boot/bad-vmlinuz"
 for s in "$ROOT"/tests/vm/scenarios/*.sh; do
     install -m 0755 "$s" "$F/scenarios/"

@@ -87,6 +87,9 @@ class Expect:
                 elif key in ("measure-start", "measure-end"):
                     mname, _, rx = rest.partition(" ")
                     self.measures.setdefault(mname, [None, None])[key == "measure-end"] = rx
+                elif key == "allow":
+                    # a default forbid that this scenario provokes on purpose (e.g. a panic)
+                    self.forbid = [f for f in self.forbid if f != rest]
                 elif key == "include":
                     self.parse(rest.strip())   # another scenario's directives, in place
                 elif key == "halts":

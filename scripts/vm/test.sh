@@ -28,6 +28,7 @@ fi
 
 start=$(date +%s)
 sh "$VM/setup.sh"
+sh "$VM/mkcapture.sh"
 NO_BENCH=1 sh "$VM/mkinitramfs.sh"
 if [ $# -gt 0 ]; then
     set -- "$@"

@@ -16,15 +16,22 @@ public struct BzImage64Loader: ImageLoader {
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
         let header: SetupHeader
         do { header = try BzImageHeaderParser.parse(request.kernel.raw) } catch { throw error.inFile(request.kernelPath) }
-        let cmdlineLength = request.commandLine.utf8.count
-        guard cmdlineLength <= header.cmdlineSize else {
-            throw KexecError(file: request.kernelPath, field: "cmdline_size",
-                             "the command line is \(cmdlineLength) bytes; this kernel accepts at most \(header.cmdlineSize)")
-        }
         var notes = ["\(request.kernelPath): bzImage protocol \(header.versionString), setup \(header.realModeSize) bytes, init_size \(hex(header.initSize)), kernel_alignment \(hex(header.kernelAlignment)), pref_address \(hex(header.prefAddress)), xloadflags \(hex(header.xloadflags))",
                      "memory map from \(host.memoryMapSource): \(host.memoryMap.entries.count) entries, \(host.memoryMap.ram.count) RAM ranges"]
 
-        var placer = Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+        var placer = request.crash.map { Placer(ram: CrashPlanning.freeMemory(host.memoryMap, reservations: $0.reservations)) }
+            ?? Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+        // kdump: the ELF core header and the low-memory backup come first, inside the reservation.
+        var crashParts: CrashParts?
+        if let crash = request.crash {
+            crashParts = try Self.placeCrashSegments(crash, host: host, placer: &placer, notes: &notes)
+        }
+        let commandLine = request.commandLine + (crashParts.map { " elfcorehdr=\($0.header.memory.start >> 10)K" } ?? "")
+        let cmdlineLength = commandLine.utf8.count
+        guard cmdlineLength <= header.cmdlineSize else {
+            throw KexecError(file: request.kernelPath, field: "cmdline_size",
+                             "the command line is \(cmdlineLength) bytes\(crashParts == nil ? "" : " with elfcorehdr="); this kernel accepts at most \(header.cmdlineSize)")
+        }
         let lo = request.memoryMin, hi = request.memoryMax
         let body = request.kernel.storage.slice(request.kernel.offset + header.realModeSize,
                                                 request.kernel.count - header.realModeSize)
@@ -36,6 +43,7 @@ public struct BzImage64Loader: ImageLoader {
         let kernelAt: UInt64
         if header.relocatable {
             guard let at = placer.allocateBelow4GFirst(size: kernelMemory, alignment: kernelAlign, min: kernelMin, max: hi) else {
+                if let crash = request.crash { throw Self.tooLarge(request, kernelMemory: kernelMemory, crash) }
                 throw KexecError(file: request.kernelPath, field: "init_size",
                                  "the kernel needs \(kernelMemory) bytes aligned to \(hex(kernelAlign)) at or above \(hex(kernelMin)); no free RAM hole is that large (largest \(placer.largestHole))")
             }
@@ -49,8 +57,13 @@ public struct BzImage64Loader: ImageLoader {
             placer.take(range)
             kernelAt = header.prefAddress
         }
-        var segments = [Segment(role: .kernel, data: body, memory: PhysicalRange(start: kernelAt, size: kernelMemory)!)]
-        notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset))")
+        // The whole init_size stays out of the placer's hands, but the segment covers only the
+        // body: the decompressor needs that memory free, not zeroed, and zero-filling ~60 MB in
+        // kexec_load is most of its cost in a VM.
+        let bodyMemory = UInt64(body.count).alignedUp(pageSize)!
+        var segments = [Segment(role: .kernel, data: body, memory: PhysicalRange(start: kernelAt, size: bodyMemory)!)]
+        if let crashParts { segments += [crashParts.header, crashParts.backup].compactMap { $0 } }
+        notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), \(kernelMemory) bytes kept free for decompression (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset))")
 
         // initrd: below initrd_addr_max unless the kernel reads the ext_ramdisk fields.
         var initrdRange: PhysicalRange?
@@ -60,6 +73,7 @@ public struct BzImage64Loader: ImageLoader {
                 ? hi : min(hi, UInt64(header.initrdAddrMax) + 1)
             let initrdMin = max(Self.initrdMinimum, lo)
             guard size > 0, let at = placer.allocateBelow4GFirst(size: size, alignment: pageSize, min: initrdMin, max: limit) else {
+                if let crash = request.crash { throw Self.tooLarge(request, kernelMemory: kernelMemory, crash) }
                 throw KexecError(file: request.initrdPath ?? "initrd", field: "size",
                                  "the initrd is \(initrd.count) bytes; the largest free RAM hole between \(hex(initrdMin)) and \(hex(limit)) is \(placer.largestHole(min: initrdMin, max: limit)) bytes")
             }
@@ -69,7 +83,8 @@ public struct BzImage64Loader: ImageLoader {
         }
 
         // boot_params + command line + setup_data, below 4 GiB.
-        let builder = BootParamsBuilder(header: header, commandLine: request.commandLine, e820: host.memoryMap.e820, host: host)
+        let e820 = crashParts.map { $0.e820 } ?? host.memoryMap.e820
+        let builder = BootParamsBuilder(header: header, commandLine: commandLine, e820: e820, host: host)
         let paramsMemory = UInt64(builder.size).alignedUp(pageSize)!
         guard let paramsAt = placer.allocate(.init(size: paramsMemory, min: lo, max: min(hi, Self.fourGiB))) else {
             throw KexecError(field: "boot_params", "no free RAM below 4 GiB for \(paramsMemory) bytes of boot parameters")
@@ -85,11 +100,56 @@ public struct BzImage64Loader: ImageLoader {
         let kernelEntry = kernelAt + SetupHeaderConstant.entry64Offset
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
                             entry: purgatoryAt + Purgatory.entryOffset, kernelEntry: kernelEntry,
-                            bootParamsAddress: paramsAt, commandLine: request.commandLine,
-                            crash: false, skipChecks: request.skipChecks, notes: notes)
+                            bootParamsAddress: paramsAt, commandLine: commandLine,
+                            crash: request.crash != nil, skipChecks: request.skipChecks, notes: notes)
         try plan.attachPurgatory(at: purgatoryAt, rsi: paramsAt, rip: kernelEntry, host: host,
-                                 corruptDigest: request.corruptDigestForTesting)
+                                 backup: crashParts?.layout.backup, corruptDigest: request.corruptDigestForTesting)
         return plan
+    }
+}
+
+/// The kdump-only segments and the capture kernel's memory map.
+struct CrashParts {
+    var header: Segment
+    var backup: Segment?
+    var layout: CrashDumpLayout
+    var e820: [E820Entry]
+}
+
+extension BzImage64Loader {
+    /// One sentence with both sizes, so the user knows how much crashkernel= to ask for.
+    static func tooLarge(_ request: LoadRequest, kernelMemory: UInt64, _ crash: CrashInputs) -> KexecError {
+        let total = crash.reservations.reduce(0) { $0 + $1.size }
+        let initrd = request.initrd.map { " and the initrd \($0.count) bytes" } ?? ""
+        return KexecError(file: request.kernelPath, field: "crash reservation",
+                          "the capture kernel needs \(kernelMemory) bytes (init_size)\(initrd), but the crash reservation is \(total) bytes (\(total >> 20) MiB); reserve more with crashkernel= or use a smaller kernel or initrd")
+    }
+
+    static func placeCrashSegments(_ crash: CrashInputs, host: HostInfo, placer: inout Placer,
+                                   notes: inout [String]) throws(KexecError) -> CrashParts {
+        var layout = crash.layout
+        let reservation = crash.reservations.map(\.description).joined(separator: " ")
+        var backup: Segment?
+        if let source = CrashPlanning.backupSource(host.memoryMap) {
+            let size = source.size.alignedUp(pageSize)!
+            guard let at = placer.allocate(.init(size: size)) else {
+                throw KexecError(field: "crash reservation", "no room for the \(size)-byte low-memory backup in \(reservation)")
+            }
+            layout.backup = .init(source: source, copy: at)
+            backup = Segment(role: .backup, data: nil, memory: PhysicalRange(start: at, size: size)!)
+            notes.append("backup of low memory \(source) goes to \(hex(at)) (purgatory copies it)")
+        }
+        let headerSize = UInt64(CoreHeaderBuilder.size(for: layout)).alignedUp(pageSize)!
+        guard let headerAt = placer.allocate(.init(size: headerSize)) else {
+            throw KexecError(field: "crash reservation", "no room for the \(headerSize)-byte ELF core header in \(reservation)")
+        }
+        let bytes = CoreHeaderBuilder.build(layout)
+        let header = Segment(role: .elfCoreHeader, data: ByteStorage(bytes).all, memory: PhysicalRange(start: headerAt, size: headerSize)!)
+        notes.append("ELF core header at \(hex(headerAt)): \(layout.cpuNotes.count) CPU notes, \(layout.vmcoreinfoNotes.count) vmcoreinfo, \(layout.memory.count) memory ranges")
+        let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations,
+                                             backupSource: layout.backup?.source,
+                                             exclude: [header.memory] + [backup?.memory].compactMap { $0 })
+        return CrashParts(header: header, backup: backup, layout: layout, e820: e820)
     }
 }
 
@@ -108,8 +168,13 @@ extension Placer {
 extension LoadPlan {
     /// Digests every data segment, fills purgatory's parameter block and adds its segment.
     mutating func attachPurgatory(at address: UInt64, rsi: UInt64, rip: UInt64, host: HostInfo,
-                                  corruptDigest: Bool = false) throws(KexecError) {
+                                  backup: CrashDumpLayout.Backup? = nil, corruptDigest: Bool = false) throws(KexecError) {
         var p = PurgatoryParameters()
+        if let backup {
+            p.backupSource = backup.source.start
+            p.backupDestination = backup.copy
+            p.backupLength = backup.source.size
+        }
         p.rsi = rsi
         p.rip = rip
         p.skipChecks = skipChecks

@@ -2,6 +2,7 @@
 public struct Segment: Sendable {
     public enum Role: String, Sendable {
         case purgatory, kernel, bootParams = "boot_params", initrd, other
+        case elfCoreHeader = "elfcorehdr", backup
     }
 
     public var role: Role

@@ -1,0 +1,3 @@
+# kdump through kexec_file_load (-s -p).
+SYSCALL=-s
+. /scenarios/kdump.sh

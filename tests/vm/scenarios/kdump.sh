@@ -1,0 +1,26 @@
+# kdump: load a capture kernel with -p into the crashkernel=256M reservation, check the
+# status contract, then panic. capture-init checks /proc/vmcore with independent readers.
+. /scenarios/lib.sh
+CAPTURE_APPEND="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices swiftkexec-token=$TOKEN"
+step "reservation"
+cat /sys/kernel/kexec_crash_size
+"$KEXEC" --print-ckr-size
+step "nothing loaded"
+run "$KEXEC" -S
+[ "$RC" = 0 ] || fail "kexec -S before loading: expected 0, got $RC"
+step "load"
+expect_rc 0 "$KEXEC" $SYSCALL -d -p "$KERNEL" --initrd=/boot/capture.cpio.gz --append="$CAPTURE_APPEND"
+echo "SCENARIO-SYSFS kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
+run "$KEXEC" -S
+[ "$RC" = 1 ] || fail "kexec -S after -p: expected 1, got $RC"
+run "$KEXEC" -S -l
+[ "$RC" = 0 ] || fail "kexec -S -l (default image) after -p: expected 0, got $RC"
+step "unload and reload"
+expect_rc 0 "$KEXEC" $SYSCALL -p -u
+echo "SCENARIO-SYSFS kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
+expect_rc 0 "$KEXEC" $SYSCALL -p "$KERNEL" --initrd=/boot/capture.cpio.gz --append="$CAPTURE_APPEND"
+step "panic"
+sync
+echo "SCENARIO-PANIC"
+echo c > /proc/sysrq-trigger
+fail "still running after the sysrq crash"
