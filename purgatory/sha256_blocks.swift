@@ -16,7 +16,7 @@
 //     emulated registers (12+ host instructions). So the message schedule is handled as
 //     pairs of words in one UInt64 (first word in the high half), each pair is stored
 //     once and read back once for the rounds, and the frame pointer is omitted so that
-//     nothing else spills: 120 accesses per 64-byte block.
+//     little else spills: about 175 accesses per 64-byte block (kexec-tools' C: ~290).
 //   - A `rol`/`ror` followed by a memory access before the next flag-setting instruction
 //     makes TCG call a helper to materialise EFLAGS. rorx (BMI2) sets no flags, which is
 //     why the BMI2 copy exists; the generic copy pays for those helper calls.
