@@ -41,12 +41,8 @@ struct CLITests {
     let initrd: String
 
     init() throws {
-        dir = NSTemporaryDirectory() + "kexec-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        kernel = dir + "/bzImage"
-        initrd = dir + "/initrd"
-        try Data(Fixture.bzImage(bodySize: 100_000)).write(to: URL(fileURLWithPath: kernel))
-        try Data(repeating: 0x42, count: 300_000).write(to: URL(fileURLWithPath: initrd))
+        let files = try ImageFiles(prefix: "kexec-cli-", bodySize: 100_000, initrd: Array(repeating: 0x42, count: 300_000))
+        (dir, kernel, initrd) = (files.dir, files.kernel, files.initrd)
     }
 
     @Test(arguments: [

@@ -11,12 +11,8 @@ struct SyscallChoiceTests {
     let initrd: String
 
     init() throws {
-        dir = NSTemporaryDirectory() + "kexec-choice-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        kernel = dir + "/bzImage"
-        initrd = dir + "/initrd"
-        try Data(Fixture.bzImage()).write(to: URL(fileURLWithPath: kernel))
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: initrd))
+        let files = try ImageFiles(prefix: "kexec-choice-")
+        (dir, kernel, initrd) = (files.dir, files.kernel, files.initrd)
     }
 
     /// A runner whose host facts come from a fixture tree.

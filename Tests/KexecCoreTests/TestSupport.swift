@@ -58,6 +58,22 @@ enum Fixture {
     }
 }
 
+/// A temporary folder holding a synthetic bzImage and an initrd, for tests that need files.
+struct ImageFiles {
+    let dir: String
+    let kernel: String
+    let initrd: String
+
+    init(prefix: String, bodySize: Int = 8192, initrd bytes: [UInt8] = [1, 2, 3]) throws {
+        dir = NSTemporaryDirectory() + prefix + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        kernel = dir + "/bzImage"
+        initrd = dir + "/initrd"
+        try Data(Fixture.bzImage(bodySize: bodySize)).write(to: URL(fileURLWithPath: kernel))
+        try Data(bytes).write(to: URL(fileURLWithPath: initrd))
+    }
+}
+
 extension Array where Element == UInt8 {
     func u16(_ at: Int) -> UInt16 { withUnsafeBytes { LittleEndianReader($0).u16(at)! } }
     func u32(_ at: Int) -> UInt32 { withUnsafeBytes { LittleEndianReader($0).u32(at)! } }

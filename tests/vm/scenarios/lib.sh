@@ -54,3 +54,10 @@ now_ns() {
         awk '{ printf "%.0f\n", $1 * 1000000000 }' /proc/uptime
     fi
 }
+
+# split_time LABEL CMD...: run CMD (output discarded), print "SPLIT LABEL rc=N SECONDS"
+split_time() {
+    label=$1; shift
+    t0=$(now_ns); "$@" > /dev/null; rc=$?; t1=$(now_ns)
+    echo "SPLIT $label rc=$rc $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')"
+}
