@@ -46,7 +46,8 @@ public struct KexecEnvironment: Sendable, Equatable {
         env.kexecLoadDisabled = files.readText("/proc/sys/kernel/kexec_load_disabled").map { $0.hasPrefix("1") }
         env.capSysBoot = files.readText("/proc/self/status").flatMap(Self.capSysBoot(fromStatus:))
         env.crashReservationBytes = files.readText("/sys/kernel/kexec_crash_size").flatMap { UInt64($0.trimmingSuffix("\n")) }
-        env.xen = files.readText("/sys/hypervisor/type")?.hasPrefix("xen") == true && files.exists("/proc/xen")
+        // PV guests and the control domain kexec through Xen's hypercall (XenFacts explains why).
+        env.xen = XenFacts.read(files).usesHypercall
         if let config = kernelConfig(files) {
             // Line comparisons, not String.contains(String): that one is Foundation's (ICU).
             let lines = Set(config.split(separator: "\n"))

@@ -25,9 +25,15 @@ struct Actions {
             print("swift-kexec 0.2.0 (kexec-tools 2.0 command line)")
             return
         }
-        let choice = try syscall
-        let backend: any KexecBackend = o.dryRun ? DryRunBackend() : LinuxBackend()
+        var choice = try syscall
+        // A PV dom0 (or any PV guest) kexecs through Xen's hypercall, never the Linux syscalls.
+        let xen = XenSetup.detect()
+        let backend: any KexecBackend = o.dryRun ? DryRunBackend() : xen?.backend ?? LinuxBackend()
         let runner = KexecRunner(backend: backend)
+        if xen != nil, choice == .file, o.kernel != nil {
+            printError("kexec: kexec_file_load does not apply under Xen; loading through Xen's kexec hypercall")
+        }
+        if xen != nil { choice = .load }
 
         if o.printCkrSize {
             let env = KexecEnvironment.read(SystemFiles())
@@ -71,9 +77,9 @@ struct Actions {
         }
 
         if o.dryRun {
-            try dryRun(runner, options)
+            try dryRun(runner, options, xen: xen)
         } else {
-            let outcome = try runner.load(options)
+            let outcome = try xen?.loader(runner).load(options) ?? runner.load(options)
             if o.debug {
                 outcome.notes.forEach(printError)
                 if let plan = outcome.plan {
@@ -93,9 +99,9 @@ struct Actions {
     }
 
     /// All the work of a kexec_load, plus which syscall would be used and why.
-    func dryRun(_ runner: KexecRunner, _ options: LoadOptions) throws {
-        let plan = try runner.plan(options)
-        let why = SyscallPolicy.prediction(options.syscall, runner.environment)
+    func dryRun(_ runner: KexecRunner, _ options: LoadOptions, xen: XenSetup?) throws {
+        let plan = try xen?.loader(runner).plan(options) ?? runner.plan(options)
+        let why = SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
         if o.debug { plan.notes.forEach(printError) }
         if o.json {
             print(PlanPrinter.json(plan, syscall: why).rendered())

@@ -60,6 +60,8 @@ class Expect:
         self.measures = {}   # name -> [start_re, end_re]
         self.collect = {}    # name -> regex
         self.halts = None    # seconds of quiet after the last expect: the guest hangs on purpose
+        self.machine = "native"  # or "xen": Xen 4.17 boots the kernel as a PV dom0
+        self.xen_append = []
         self.parse(name)
 
     def parse(self, name):
@@ -94,6 +96,12 @@ class Expect:
                     self.parse(rest.strip())   # another scenario's directives, in place
                 elif key == "halts":
                     self.halts = float(rest or 3)
+                elif key == "machine":
+                    if rest.strip() not in ("native", "xen"):
+                        raise SystemExit("%s:%d: machine is native or xen" % (path, lineno))
+                    self.machine = rest.strip()
+                elif key == "xen-append":
+                    self.xen_append.append(rest.strip())
                 elif key == "collect":
                     cname, _, rx = rest.partition(" ")
                     self.collect[cname] = rx
@@ -123,10 +131,15 @@ def run_scenario(name, args):
     token = secrets.token_hex(8)
     kernel = args.kernel or os.path.join(CACHE, "vmlinuz")
     initrd = os.path.join(BUILD, "first.cpio" if exp.initrd == "first" else "first-bench.cpio")
-    for p in (kernel, initrd):
+    xen = exp.machine == "xen"
+    if xen:
+        # Xen boots first; our kernel becomes its PV dom0 with dom0.cpio (scripts/vm/mkxen.sh)
+        hypervisor = os.path.join(CACHE, "xen", "xen.elf")
+        initrd = os.path.join(BUILD, "dom0.cpio")
+    for p in (kernel, initrd) + ((hypervisor,) if xen else ()):
         if not os.path.exists(p):
             return name, False, "missing %s (run setup.sh and mkinitramfs.sh)" % p, 0.0, {}
-    base = ["console=ttyS0"] + ([] if args.no_quiet else ["quiet"]) + ["panic=-1", "scenario=" + name, "KEXEC=" + args.kexec,
+    base = ["console=hvc0" if xen else "console=ttyS0"] + ([] if args.no_quiet else ["quiet"]) + ["panic=-1", "scenario=" + name, "KEXEC=" + args.kexec,
             "SWIFT_BACKTRACE=enable=no,swift-backtrace=/none", "TOKEN=" + token]
     base += args.env
     base_append = " ".join(base)
@@ -139,9 +152,20 @@ def run_scenario(name, args):
     measures = {k: (expand(s, vars_), expand(e, vars_)) for k, (s, e) in exp.measures.items()}
     collects = {k: expand(v, vars_) for k, v in exp.collect.items()}
 
-    cmd = [args.qemu, "-accel", "tcg", "-cpu", "max", "-m", str(args.memory), "-smp", "1",
-           "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
-           "-append", append] + args.qemu_arg
+    if xen:
+        # reference vm-testing.md: PV dom0 needs -cpu qemu64 (it dies early with -cpu max);
+        # QEMU's multiboot loader takes "module args" pairs separated by commas (",," escapes)
+        xen_append = " ".join(["console=com1 com1=115200,8n1 dom0_mem=768M crashkernel=256M@512M"]
+                              + exp.xen_append)
+        modules = "%s %s,%s" % (kernel.replace(",", ",,"), append.replace(",", ",,"),
+                                initrd.replace(",", ",,"))
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", str(max(args.memory, 2048)),
+               "-smp", "1", "-nographic", "-no-reboot", "-kernel", hypervisor,
+               "-append", xen_append, "-initrd", modules] + args.qemu_arg
+    else:
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", "max", "-m", str(args.memory), "-smp", "1",
+               "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+               "-append", append] + args.qemu_arg
     os.makedirs(args.log_dir, exist_ok=True)
     logname = name + ("-" + args.tag if args.tag else "")
     logpath = os.path.join(args.log_dir, logname + ".log")

@@ -4,6 +4,8 @@
 #  * installs (if missing): qemu-system-x86 busybox-static cpio python3
 #  * downloads WITHOUT installing (apt-get download + dpkg-deb -x) into work/vm-cache/:
 #      - the kernel that linux-image-amd64 currently depends on  -> work/vm-cache/vmlinuz
+#      - its Xen modules (xen-privcmd, xen-evtchn, xenfs)          -> work/vm-cache/xen-modules/
+#      - Debian's Xen 4.17 hypervisor, gunzipped                 -> work/vm-cache/xen/xen.elf
 #      - kexec-tools (the peer)                                  -> work/vm-cache/kexec-tools/kexec
 #        plus every shared library its kexec needs (by ldd)      -> work/vm-cache/kexec-tools/lib/
 #
@@ -91,6 +93,41 @@ if [ -z "$vmlinuz" ]; then
 fi
 ln -sfn "kernel/$kpkg/boot/$(basename "$vmlinuz")" "$CACHE/vmlinuz"
 log "kernel: $vmlinuz ($(wc -c < "$vmlinuz") bytes)"
+
+# ---------------------------------------------------------------- Xen (dom0 scenarios)
+# The three modules a PV dom0 needs for /dev/xen/privcmd, /dev/xen/hypercall and /proc/xen,
+# from the same kernel package (Debian builds them as modules), and Debian's Xen 4.17
+# hypervisor, gunzipped to the multiboot ELF that QEMU's -kernel boots.
+XM="$kdir/xen-modules"
+if [ ! -e "$XM/.complete" ]; then
+    log "extracting the Xen modules of $kpkg"
+    deb=$(fetch_deb "$kpkg")
+    rm -rf "$kdir.xtmp"; mkdir -p "$kdir.xtmp" "$XM"
+    dpkg-deb -x "$deb" "$kdir.xtmp"
+    for m in xen-privcmd.ko xen-evtchn.ko xenfs/xenfs.ko; do
+        f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/drivers/xen/$m 2>/dev/null | head -n 1)
+        [ -n "$f" ] || die "$kpkg has no drivers/xen/$m"
+        cp "$f" "$XM/"
+    done
+    rm -rf "$kdir.xtmp"
+    rm -f "$deb"
+    touch "$XM/.complete"
+fi
+ln -sfn "kernel/$kpkg/xen-modules" "$CACHE/xen-modules"
+XEN="$CACHE/xen"
+if [ ! -s "$XEN/xen.elf" ]; then
+    log "downloading xen-hypervisor-4.17-amd64"
+    deb=$(fetch_deb xen-hypervisor-4.17-amd64)
+    rm -rf "$XEN"; mkdir -p "$XEN/root"
+    dpkg-deb -x "$deb" "$XEN/root"
+    gz=$(ls "$XEN"/root/boot/xen-4.17-amd64.gz 2>/dev/null | head -n 1)
+    [ -n "$gz" ] || die "no boot/xen-4.17-amd64.gz in $deb"
+    gunzip -c "$gz" > "$XEN/xen.elf.new"
+    [ "$(head -c 4 "$XEN/xen.elf.new" | od -An -c | tr -d ' ')" = '177ELF' ] || die "$gz is not an ELF image"
+    mv "$XEN/xen.elf.new" "$XEN/xen.elf"
+    rm -rf "$XEN/root"
+fi
+log "xen: $XEN/xen.elf ($(wc -c < "$XEN/xen.elf") bytes); modules: $(ls "$XM" | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- kexec-tools (peer)
 KT="$CACHE/kexec-tools"

@@ -11,13 +11,14 @@ import KexecCore
 /// unload of nothing. We keep the invariant **position bit == image loaded** and make every
 /// operation we issue end in a state that satisfies it, *whatever* state it starts from:
 ///
-/// - load: query status; if it says 1, unload first (1 → 0 whether or not something was really
-///   loaded), then load (0 → 1, loaded). A plain load over a loaded image would leave 0.
 /// - unload: query status; if 1, unload once (→ 0, empty); if 0, unload twice (→ 1 → 0, empty
 ///   either way; this also clears an image another tool loaded while leaving the bit at 0).
-/// - a failed load swaps nothing (Xen frees the half-built image), so the invariant holds; the
-///   old image is gone if we unloaded it first (for crash images Xen overwrites the crash
-///   region during any load anyway, §9.8).
+///   Unloading an empty slot is legal in Xen and returns 0 (§3.5).
+/// - load: first the unload above (→ 0, empty), then load (0 → 1, loaded). A plain load over a
+///   loaded image would leave the bit at 0 while an image is loaded.
+/// - a failed load swaps nothing (Xen frees the half-built image), so it leaves the empty
+///   state with bit 0, which satisfies the invariant. The old image is gone then; for crash
+///   images Xen overwrites the crash region during any load anyway (§9.8).
 /// - exec and `-S` only read.
 ///
 /// Therefore `-S` is exact after any sequence of our operations, and each of our load/unload
@@ -67,9 +68,7 @@ public final class XenBackend: KexecBackend {
     public func load(_ plan: LoadPlan) throws(KexecError) {
         let layout = try XenLoadLayout(plan: plan, kernelWindow: kernelWindow(plan))
         let xen = try xen()
-        if try status(layout.type, xen) {
-            try rawUnload(layout.type, xen)
-        }
+        try emptySlot(layout.type, xen)
         try rawLoad(layout, xen)
     }
 
@@ -79,7 +78,12 @@ public final class XenBackend: KexecBackend {
 
     public func unload(crash: Bool, syscall: SyscallChoice) throws(KexecError) {
         let type: XenKexec.ImageType = crash ? .crash : .default
-        let xen = try xen()
+        try emptySlot(type, try xen())
+    }
+
+    /// Leaves nothing loaded and the position bit at 0, from any state: one unload when status
+    /// says 1, two when it says 0 (see the status design above).
+    func emptySlot(_ type: XenKexec.ImageType, _ xen: any XenHypercalls) throws(KexecError) {
         let times = try status(type, xen) ? 1 : 2
         for _ in 0..<times { try rawUnload(type, xen) }
     }

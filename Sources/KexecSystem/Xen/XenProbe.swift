@@ -107,6 +107,49 @@ public struct XenMachineProbe {
                  runningBootParams: nil, rngSeed: Self.seed())
     }
 
+    /// Placement inside the crash region needs it as RAM; Xen's e820 may list it as reserved.
+    public static func withCrashRegionAsRAM(_ map: MemoryMap, _ region: PhysicalRange) -> MemoryMap {
+        var entries: [MemoryMap.Entry] = []
+        for e in map.entries {
+            if e.type == .ram { entries.append(e); continue }
+            entries += e.range.subtracting(region).map { MemoryMap.Entry($0, e.type) }
+        }
+        entries.append(.init(region, .ram))
+        return MemoryMap(entries)
+    }
+
+    /// What the ELF core header describes under Xen (reference xen-kexec-abi.md §5.4,
+    /// xen-dom0-dump.md §3): one PT_NOTE per physical CPU (Xen's note blocks, KEXEC_RANGE_MA_CPU
+    /// until Xen says ERANGE), dom0's own VMCOREINFO note (a machine address in a PV dom0,
+    /// clamped to its first page because the second page's frame is unknown), Xen's
+    /// VMCOREINFO_XEN, then machine RAM minus the crash region. No kernel-text PT_LOAD.
+    public func crashLayout(map: MemoryMap, region: PhysicalRange, files: SystemFiles) throws(KexecError) -> CrashDumpLayout {
+        var cpus: [PhysicalRange] = []
+        for cpu in Int32(0)..<4096 {
+            let (r, note) = try range(.cpu, cpu: cpu)
+            if r < 0 {
+                if cpu == 0 {
+                    throw KexecError("Xen KEXEC_CMD_kexec_get_range(cpu 0) failed: \(String(cString: strerror(Int32(-r)))); Xen allocates CPU crash notes only when it has a crash region", errno: Int32(-r))
+                }
+                break
+            }
+            if let note { cpus.append(note) }
+        }
+        var vmcoreinfo: [PhysicalRange] = []
+        if let text = files.readText("/sys/kernel/vmcoreinfo") {
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if fields.count == 2, let address = parseHex(String(fields[0])), let size = parseHex(String(fields[1])), address != 0, size > 0 {
+                let inPage = XenKexec.pageSize - address % XenKexec.pageSize
+                vmcoreinfo.append(PhysicalRange(start: address, size: min(size, inPage))!)
+            }
+        }
+        let (r, xenInfo) = try range(.vmcoreinfo)
+        if r >= 0, let xenInfo { vmcoreinfo.append(xenInfo) }
+        let memory = map.ram.flatMap { $0.subtracting(region) }
+        return CrashDumpLayout(cpuNotes: cpus, vmcoreinfoNotes: vmcoreinfo, kernelText: nil,
+                               memory: memory, pageOffset: 0xffff_8880_0000_0000)
+    }
+
     static func seed() -> [UInt8]? {
         var seed = [UInt8](repeating: 0, count: 32)
         let got = seed.withUnsafeMutableBytes { ckexecRandom($0) }
@@ -128,18 +171,25 @@ public struct XenLoader {
     }
 
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
-        if o.crash {
-            throw KexecError(field: "-p", "crash (kdump) images under Xen are not supported yet")
-        }
         let kernel = try MappedFile.open(o.kernelPath, role: "kernel image")
         let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
         let commandLine = try runner.commandLine(o)
-        let host = try machine.hostInfo()
+        var host = try machine.hostInfo()
+        var crash: CrashInputs?
+        if o.crash {
+            guard let region = try machine.crashRegion() else {
+                throw KexecError("Memory for crashkernel is not reserved: Xen has no crash region; add crashkernel=256M (or crashkernel=SIZE@ADDRESS) to Xen's command line, not dom0's, and reboot")
+            }
+            host.memoryMap = XenMachineProbe.withCrashRegionAsRAM(host.memoryMap, region)
+            crash = CrashInputs(reservations: [region],
+                                layout: try machine.crashLayout(map: host.memoryMap, region: region, files: runner.probe.files))
+        }
         let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
         var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
                                   initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)
         request.corruptDigestForTesting = o.corruptDigestForTesting
+        request.crash = crash
         var plan = try loader.plan(request, host: host)
         plan.notes.append("Xen: placed in machine memory; kexec_file_load does not apply, loading through the kexec hypercall")
         return plan
@@ -158,5 +208,26 @@ public struct XenLoader {
               let header = try? BzImageHeaderParser.parse(file.raw) else { return nil }
         let size = max(UInt64(header.initSize), kernel.memory.size).alignedUp(XenKexec.pageSize) ?? kernel.memory.size
         return PhysicalRange(start: kernel.memory.start, size: size)
+    }
+}
+
+/// What the CLI needs under Xen: the back end (hypercalls opened on first use) and a loader
+/// that places images in machine memory.
+public struct XenSetup {
+    public var facts: XenFacts
+    public var backend: XenBackend
+
+    /// nil unless kexec must go through Xen here (`XenFacts.usesHypercall`).
+    public static func detect(files: SystemFiles = SystemFiles()) -> XenSetup? {
+        let facts = XenFacts.read(files)
+        guard facts.usesHypercall else { return nil }
+        let backend = XenBackend(version: facts.version.map { ($0.major, $0.minor) },
+                                 kernelWindow: XenLoader.kernelWindow,
+                                 open: { () throws(KexecError) -> any XenHypercalls in try PrivcmdHypercalls.open(files: files) })
+        return XenSetup(facts: facts, backend: backend)
+    }
+
+    public func loader(_ runner: KexecRunner) throws(KexecError) -> XenLoader {
+        XenLoader(runner: runner, backend: backend, machine: XenMachineProbe(hypercalls: try backend.xen()))
     }
 }
