@@ -8,6 +8,10 @@ public struct HostInfo: Sendable {
     public var runningBootParams: [UInt8]?
     /// 32 bytes for SETUP_RNG_SEED, or nil when the pool was not ready.
     public var rngSeed: [UInt8]?
+    /// The ACPI RSDP from the EFI system table (/sys/firmware/efi/systab): on EFI machines
+    /// the running boot_params has none, and we pass no EFI tables, so the new kernel
+    /// finds ACPI through boot_params.acpi_rsdp_addr.
+    public var acpiRSDP: UInt64?
 
     public init(memoryMap: MemoryMap, memoryMapSource: String,
                 runningBootParams: [UInt8]? = nil, rngSeed: [UInt8]? = nil) {

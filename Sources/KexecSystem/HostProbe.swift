@@ -10,9 +10,21 @@ public struct HostProbe: Sendable {
 
     public func hostInfo(seed: Bool = true) throws(KexecError) -> HostInfo {
         let (map, source) = try memoryMap()
-        return HostInfo(memoryMap: map, memoryMapSource: source,
-                        runningBootParams: files.readBytes("/sys/kernel/boot_params/data"),
-                        rngSeed: seed ? rngSeed() : nil)
+        var info = HostInfo(memoryMap: map, memoryMapSource: source,
+                            runningBootParams: files.readBytes("/sys/kernel/boot_params/data"),
+                            rngSeed: seed ? rngSeed() : nil)
+        info.acpiRSDP = acpiRSDP()
+        return info
+    }
+
+    /// "ACPI20=0x…" (or the ACPI 1.0 "ACPI=0x…") line of the EFI system table.
+    func acpiRSDP() -> UInt64? {
+        guard let systab = files.readText("/sys/firmware/efi/systab") else { return nil }
+        let lines = systab.split(separator: "\n")
+        for key in ["ACPI20=", "ACPI="] {
+            if let line = lines.first(where: { $0.hasPrefix(key) }) { return parseHex(String(line.dropFirst(key.count))) }
+        }
+        return nil
     }
 
     public func runningCommandLine() throws(KexecError) -> String {

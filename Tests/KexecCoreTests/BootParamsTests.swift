@@ -56,6 +56,9 @@ struct BootParamsTests {
         // screen_info is copied whole except ext_mem_k (offset 2), which we compute.
         #expect(Array(bp[4..<0x40]) == Array(running[4..<0x40]) && bp[0..<2] == running[0..<2])
         #expect(bp.u64(0x70) == 0xf5a40)
+        var efi = builder(e820: [], running: running)
+        efi.host.acpiRSDP = 0x7fb7_e014
+        #expect(efi.build(at: 0x10_0000, initrd: nil).u64(0x70) == 0x7fb7_e014)   // EFI systab wins
     }
 }
 

@@ -58,6 +58,12 @@ struct HostProbeTests {
         #expect { try HostProbe(files: empty.files).memoryMap() } throws: { "\($0)".contains("mount sysfs") }
     }
 
+    @Test func acpiRsdpComesFromTheEfiSystemTable() throws {
+        let root = try FakeRoot(["/sys/firmware/efi/systab": "SMBIOS3=0x7f8e0000\nACPI20=0x7fb7e014\nACPI=0x7fb7e000\n"])
+        #expect(HostProbe(files: root.files).acpiRSDP() == 0x7fb7_e014)
+        #expect(HostProbe(files: try FakeRoot([:]).files).acpiRSDP() == nil)
+    }
+
     @Test func reuseCmdlineReadsProc() throws {
         let root = try FakeRoot(["/proc/cmdline": "BOOT_IMAGE=/boot/vmlinuz root=UUID=1 ro quiet\n"])
         let running = try HostProbe(files: root.files).runningCommandLine()

@@ -38,6 +38,7 @@ public struct BootParamsBuilder: Sendable {
             bp.store(bytes: running[B.screenInfo..<(B.screenInfo + B.screenInfoSize)], at: B.screenInfo)
             bp.store(bytes: running[B.acpiRsdpAddr..<(B.acpiRsdpAddr + 8)], at: B.acpiRsdpAddr)
         }
+        if let rsdp = host.acpiRSDP, rsdp != 0 { bp.store(rsdp, at: B.acpiRsdpAddr) }
         bp.store(bytes: header.rawBytes, at: B.setupHeader)
         if let running {
             bp.store(bytes: running[O.hardwareSubarch..<(O.hardwareSubarch + 12)], at: O.hardwareSubarch)
