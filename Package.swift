@@ -19,6 +19,14 @@ let package = Package(
     targets: [
         // Non-variadic wrappers for syscall(2)/reboot(2) and an argv-capturing constructor.
         .target(name: "CKexecShim"),
+        // memfd_create(2) and file seals (need _GNU_SOURCE) for kexec_file_load of a
+        // decompressed kernel.
+        .target(name: "CKexecMemfd"),
+        // The system's decompressors for compressed kernels (zlib1g-dev, liblzma-dev,
+        // libzstd-dev; their .a files make the static build). Used by KexecSystem only.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CLzma", path: "Sources/CLzma"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         // The pure core: parse images, plan segments, build boot_params, compute digests.
         .target(
             name: "KexecCore",
@@ -29,7 +37,7 @@ let package = Package(
         .target(
             name: "KexecSystem",
             dependencies: [
-                "KexecCore", "CKexecShim",
+                "KexecCore", "CKexecShim", "CKexecMemfd", "CZlib", "CLzma", "CZstd",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict

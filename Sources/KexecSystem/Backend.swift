@@ -19,6 +19,9 @@ public struct FileLoadRequest: Sendable {
     public var commandLine: String
     public var crash: Bool
     public var debug: Bool
+    /// An already open kernel file to pass instead of opening `kernelPath` (a sealed memfd
+    /// with the decompressed image). The caller owns it and closes it after the call.
+    public var kernelFD: Int32? = nil
 
     public init(kernelPath: String, initrdPath: String?, commandLine: String, crash: Bool = false, debug: Bool = false) {
         self.kernelPath = kernelPath

@@ -1,5 +1,6 @@
 import Glibc
 import KexecCore
+import SystemPackage
 
 /// What a load needs from the command line, already validated for shape.
 public struct LoadOptions: Sendable {
@@ -47,7 +48,9 @@ public struct KexecRunner {
 
     /// Reads, parses, places and digests; nothing touches the kernel.
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
-        let kernel = try MappedFile.open(o.kernelPath, role: "kernel image")
+        // Only the kernel is unwrapped: a compressed initramfs is the kernel's to unpack.
+        let unwrapped = try Decompression.unwrap(MappedFile.open(o.kernelPath, role: "kernel image"), path: o.kernelPath)
+        let kernel = unwrapped.storage
         let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
         let commandLine = try commandLine(o)
         let host = try probe.hostInfo()
@@ -61,7 +64,9 @@ public struct KexecRunner {
             let reservations = try crash.crashReservations()
             request.crash = CrashInputs(reservations: reservations, layout: try crash.layout(reservations: reservations))
         }
-        return try loader.plan(request, host: host)
+        var plan = try loader.plan(request, host: host)
+        if let note = unwrapped.note(path: o.kernelPath) { plan.notes.insert(note, at: 0) }
+        return plan
     }
 
     /// `-s`: the file syscall only; `-c`: our plan through kexec_load; `-a`: file first, then
@@ -73,20 +78,47 @@ public struct KexecRunner {
             _ = try CrashProbe(files: probe.files).crashReservations()
         }
         if o.syscall != .load {
-            let request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
+            var request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
                                           commandLine: try commandLine(o), crash: o.crash, debug: o.debug)
             do {
                 try backend.loadFile(request)
                 return LoadOutcome(syscall: .file, plan: nil, notes: ["loaded through kexec_file_load"])
             } catch {
-                guard o.syscall == .auto, let e = error.errno, SyscallPolicy.fallsBack(afterFileError: e) else { throw error }
-                notes.append("\(error.message); falling back to kexec_load")
+                var failure = error
+                // The file goes to the kernel as it is first, and is unwrapped only when the
+                // kernel says it cannot parse it (ENOEXEC): the kernel decides what it can load
+                // (a kernel whose file loader understands the format gets the file unchanged),
+                // and a signature or IMA appraisal applies to the file on disk when it can.
+                // x86_64 kernels refuse compressed files, so a vmlinuz.gz costs one extra read.
+                if error.errno == ENOEXEC, let unpacked = try sealedKernel(o.kernelPath) {
+                    defer { try? unpacked.fd.close() }
+                    notes.append(unpacked.note)
+                    request.kernelFD = unpacked.fd.rawValue
+                    do {
+                        try backend.loadFile(request)
+                        return LoadOutcome(syscall: .file, plan: nil, notes: notes + ["loaded through kexec_file_load"])
+                    } catch {
+                        failure = error
+                    }
+                }
+                guard o.syscall == .auto, let e = failure.errno, SyscallPolicy.fallsBack(afterFileError: e) else { throw failure }
+                notes.append("\(failure.message); falling back to kexec_load")
             }
         }
         let plan = try plan(o)
         try backend.load(plan)
         notes.append("loaded through kexec_load")
         return LoadOutcome(syscall: .load, plan: plan, notes: notes)
+    }
+
+    /// The decompressed kernel in a sealed memfd, or nil when the file is not compressed.
+    func sealedKernel(_ path: String) throws(KexecError) -> (fd: FileDescriptor, note: String)? {
+        let unwrapped = try Decompression.unwrap(MappedFile.open(path, role: "kernel image"), path: path)
+        guard let note = unwrapped.note(path: path) else { return nil }
+        var base = path
+        if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
+        let fd = try SealedMemfd.create(name: "kexec:" + base, bytes: unwrapped.storage.raw)
+        return (fd, note + "; kexec_file_load refused the file, so it gets the decompressed kernel in a sealed memfd")
     }
 
     /// sync(2), interfaces down (unless told otherwise), then the back end's execute.

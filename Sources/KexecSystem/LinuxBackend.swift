@@ -35,17 +35,18 @@ public struct LinuxBackend: KexecBackend {
     }
 
     public func loadFile(_ request: FileLoadRequest) throws(KexecError) {
-        let kernel = try openForKernel(request.kernelPath, role: "kernel image")
-        defer { try? kernel.close() }
+        let opened = try request.kernelFD == nil ? openForKernel(request.kernelPath, role: "kernel image") : nil
+        defer { try? opened?.close() }
+        let kernelFD = request.kernelFD ?? opened!.rawValue
         let initrd = try request.initrdPath.map { p throws(KexecError) in try openForKernel(p, role: "initrd") }
         defer { try? initrd?.close() }
-        var flags = (request.crash ? Self.fileOnCrash : 0) | (initrd == nil ? Self.fileNoInitramfs : 0)
+        let flags = (request.crash ? Self.fileOnCrash : 0) | (initrd == nil ? Self.fileNoInitramfs : 0)
         let cmdline = Array(request.commandLine.utf8) + [0]
-        var r = syscalls.kexecFileLoad(kernelFD: kernel.rawValue, initrdFD: initrd?.rawValue ?? -1,
+        var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrd?.rawValue ?? -1,
                                        commandLine: cmdline, flags: flags | (request.debug ? Self.fileDebug : 0))
         if r == -Int(EINVAL) && request.debug {
             // Kernels before 6.8 reject KEXEC_FILE_DEBUG as an unknown flag.
-            r = syscalls.kexecFileLoad(kernelFD: kernel.rawValue, initrdFD: initrd?.rawValue ?? -1, commandLine: cmdline, flags: flags)
+            r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrd?.rawValue ?? -1, commandLine: cmdline, flags: flags)
         }
         if r < 0 { throw explain(errno: Int32(-r), syscall: .file) }
     }

@@ -5,6 +5,7 @@
 #   first.cpio       uncompressed: busybox, /init (first-init), /bin/kexec (ours, $KEXEC_BIN,
 #                    default work/kexec), /bin/kexec-tools + its libraries, /boot/vmlinuz,
 #                    /boot/second.cpio.gz, /boot/bad-vmlinuz (first 4096 bytes of the kernel),
+#                    /boot/vmlinuz.gz, /boot/vmlinuz.zst (the kernel compressed, for compressed-*),
 #                    /scenarios/* (tests/vm/scenarios)
 #   first-bench.cpio first.cpio followed by an archive with /boot/big-initrd: second.cpio.gz then
 #                    an uncompressed newc archive of random bytes, 64 MiB in all
@@ -88,6 +89,8 @@ cp "$OUT/second.cpio.gz" "$F/boot/second.cpio.gz"
 # the kdump capture initramfs (scripts/vm/mkcapture.sh), when it has been built
 [ -e "$OUT/capture.cpio.gz" ] && cp "$OUT/capture.cpio.gz" "$F/boot/capture.cpio.gz"
 head -c 4096 "$VMLINUZ" > "$F/boot/bad-vmlinuz"
+gzip -9 -n -c < "$VMLINUZ" > "$F/boot/vmlinuz.gz"
+zstd -q -19 -c < "$VMLINUZ" > "$F/boot/vmlinuz.zst" || die "zstd failed (apt-get install zstd)"
 for s in "$ROOT"/tests/vm/scenarios/*.sh; do
     install -m 0755 "$s" "$F/scenarios/"
 done

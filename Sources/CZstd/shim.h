@@ -1,0 +1,5 @@
+// libzstd (libzstd-dev) for KexecSystem's decompression of zstd kernels.
+#ifndef CZSTD_SHIM_H
+#define CZSTD_SHIM_H
+#include <zstd.h>
+#endif
