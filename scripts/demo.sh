@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/vm/setup.sh
+scripts/install-deps.sh
 scripts/build-static.sh
 scripts/vm/test.sh load-exec
 echo

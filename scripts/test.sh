@@ -12,17 +12,7 @@ step "setup: packages, Debian kernel, kexec-tools (for comparisons in the guest)
 scripts/vm/setup.sh
 
 step "build dependencies: zlib, liblzma, libzstd (headers + .a for the static build); xz/zstd CLIs for the tests"
-build_deps="zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd"
-missing=$(for p in $build_deps; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
-done)
-if [ -n "$missing" ]; then
-    [ "$(id -u)" = 0 ] || { echo "test.sh: need root to install:" $missing >&2; exit 1; }
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
-else
-    echo "present: $build_deps"
-fi
+scripts/install-deps.sh
 
 step "unit tests (swift test)"
 swift build --build-tests
