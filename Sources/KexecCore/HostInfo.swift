@@ -37,6 +37,10 @@ public struct LoadRequest: Sendable {
     public var corruptDigestForTesting = false
     /// Set for `-p`: load a capture kernel into the crash reservation.
     public var crash: CrashInputs?
+    /// ELF kernels: `--args-linux` (boot_params, the default) or `--args-none`.
+    public var elfArguments: ElfArgumentStyle = .linux
+    /// Multiboot `--module="FILE ARGS"`, in order.
+    public var modules: [BootModule] = []
 
     public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
                 commandLine: String = "", skipChecks: Bool = false,
@@ -49,6 +53,26 @@ public struct LoadRequest: Sendable {
         self.skipChecks = skipChecks
         self.memoryMin = memoryMin
         self.memoryMax = memoryMax
+    }
+}
+
+public enum ElfArgumentStyle: String, Sendable {
+    /// A Linux boot_params (command line, initrd, e820) in rsi, like the bzImage path.
+    case linux
+    /// Nothing: the entry point gets no arguments.
+    case none
+}
+
+/// One multiboot module: the file's bytes and the string the kernel sees (kexec-tools'
+/// `--module="FILE ARGS"`, passed whole: GRUB legacy and Xen expect the file name first).
+public struct BootModule: Sendable {
+    public var path: String
+    public var data: ByteSlice
+    public var string: String
+    public init(path: String, data: ByteSlice, string: String) {
+        self.path = path
+        self.data = data
+        self.string = string
     }
 }
 

@@ -171,9 +171,6 @@ public struct XenLoader {
     }
 
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
-        let kernel = try MappedFile.open(o.kernelPath, role: "kernel image")
-        let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
-        let commandLine = try runner.commandLine(o)
         var host = try machine.hostInfo()
         var crash: CrashInputs?
         if o.crash {
@@ -184,13 +181,7 @@ public struct XenLoader {
             crash = CrashInputs(reservations: [region],
                                 layout: try machine.crashLayout(map: host.memoryMap, region: region, files: runner.probe.files))
         }
-        let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
-        var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
-                                  initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
-                                  memoryMin: o.memoryMin, memoryMax: o.memoryMax)
-        request.corruptDigestForTesting = o.corruptDigestForTesting
-        request.crash = crash
-        var plan = try loader.plan(request, host: host)
+        var plan = try runner.plan(o, host: host, crash: crash)
         plan.notes.append("Xen: placed in machine memory; kexec_file_load does not apply, loading through the kexec hypercall")
         return plan
     }

@@ -1,7 +1,9 @@
 import KexecCore
 
-/// Input layout: byte 0 picks the memory-map shape, bytes 1..<9 the initrd size, the rest
-/// is the kernel image. Any input must end in a plan or a KexecError — never a trap.
+/// Input layout: byte 0 picks the memory-map shape (and bit 1 the ELF argument style),
+/// bytes 1..<9 the initrd size, the rest is the kernel image, which every loader (bzImage,
+/// ELF, multiboot, ...) is asked to plan. Any input must end in a plan or a KexecError —
+/// never a trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
@@ -10,16 +12,26 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var initrdSize: UInt64 = 0
     for i in 1..<9 { initrdSize = initrdSize << 8 | UInt64(input[i]) }
     let initrd = [UInt8](repeating: 0x11, count: Int(initrdSize % (1 << 20)))
-    let request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
+    var request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
                               initrd: initrd.isEmpty ? nil : ByteStorage(initrd).all,
                               commandLine: String(repeating: "x", count: Int(input[0]) * 9),
                               skipChecks: input[0] & 1 == 1)
-    do {
-        let plan = try BzImage64Loader().plan(request, host: host(shape: input[0], seed: kernel))
-        try SegmentRules.check(plan.segments, memoryMap: host(shape: input[0], seed: kernel).memoryMap)
-        _ = PlanPrinter.text(plan)
-    } catch {
-        _ = error.description
+    request.elfArguments = input[0] & 2 == 0 ? .linux : .none
+    let machine = host(shape: input[0], seed: kernel)
+    for loader in ImageLoaders.all {
+        var r = request
+        if loader.typeName == "multiboot-x86" {
+            // Multiboot takes modules, not an initrd.
+            r.modules = request.initrd.map { [BootModule(path: "fuzz-initrd", data: $0, string: "fuzz-initrd arg")] } ?? []
+            r.initrd = nil
+        }
+        do {
+            let plan = try loader.plan(r, host: machine)
+            try SegmentRules.check(plan.segments, memoryMap: machine.memoryMap)
+            _ = PlanPrinter.text(plan)
+        } catch {
+            _ = error.description
+        }
     }
     return 0
 }
