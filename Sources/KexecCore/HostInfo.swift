@@ -12,6 +12,11 @@ public struct HostInfo: Sendable {
     /// the running boot_params has none, and we pass no EFI tables, so the new kernel
     /// finds ACPI through boot_params.acpi_rsdp_addr.
     public var acpiRSDP: UInt64?
+    /// A copy of the ACPI RSDP structure (20 bytes for revision 0, `length` bytes from
+    /// revision 2), for boot protocols that carry it (multiboot2).
+    public var acpiRSDPTable: [UInt8]?
+    /// The EFI system table's physical address, when the running kernel was booted by EFI.
+    public var efiSystemTable: UInt64?
 
     public init(memoryMap: MemoryMap, memoryMapSource: String,
                 runningBootParams: [UInt8]? = nil, rngSeed: [UInt8]? = nil) {

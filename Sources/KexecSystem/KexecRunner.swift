@@ -76,7 +76,8 @@ public struct KexecRunner {
         request.crash = crash
         request.elfArguments = o.elfArguments
         request.modules = try o.modules.map { m throws(KexecError) in try Self.module(m) }
-        var plan = try loader.plan(request, host: host)
+        let machine = loader is Multiboot2X86Loader ? probe.withFirmwareTables(host) : host
+        var plan = try loader.plan(request, host: machine)
         if let note = unwrapped.note(path: o.kernelPath) { plan.notes.insert(note, at: 0) }
         return plan
     }

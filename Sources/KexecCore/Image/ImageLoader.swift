@@ -8,7 +8,7 @@ public protocol ImageLoader: Sendable {
 }
 
 public enum ImageLoaders {
-    public static let all: [any ImageLoader] = [BzImage64Loader(), ElfX86_64Loader(), MultibootX86Loader()]
+    public static let all: [any ImageLoader] = [BzImage64Loader(), ElfX86_64Loader(), MultibootX86Loader(), Multiboot2X86Loader()]
 
     /// Picks the loader named by `-t`, or the first whose probe accepts the file.
     public static func select(type: String?, image: UnsafeRawBufferPointer, path: String) throws(KexecError) -> any ImageLoader {

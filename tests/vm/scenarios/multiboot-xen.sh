@@ -5,7 +5,8 @@
 . /scenarios/lib.sh
 expect_loaded 0
 step "load"
-expect_rc 0 "$KEXEC" -d -l /boot/xen.gz \
+# MB_TYPE=multiboot2-x86: the same through the multiboot2 header (multiboot2-xen)
+expect_rc 0 "$KEXEC" -d ${MB_TYPE:+-t $MB_TYPE} -l /boot/xen.gz \
     --append="console=com1 com1=115200,8n1 dom0_mem=512M" \
     --module="/boot/vmlinuz console=hvc0 quiet panic=-1 swiftkexec-token=$TOKEN" \
     --module="$SECOND_INITRD"
