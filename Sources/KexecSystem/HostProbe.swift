@@ -12,7 +12,7 @@ public struct HostProbe: Sendable {
         let (map, source) = try memoryMap()
         var info = HostInfo(memoryMap: map, memoryMapSource: source,
                             runningBootParams: files.readBytes("/sys/kernel/boot_params/data"),
-                            rngSeed: seed ? rngSeed() : nil)
+                            rngSeed: seed ? Self.rngSeed() : nil)
         info.acpiRSDP = acpiRSDP()
         info.efiSystemTable = Self.efiSystemTable(info.runningBootParams)
         return info
@@ -92,7 +92,7 @@ public struct HostProbe: Sendable {
         return (map, files.path("/proc/iomem"))
     }
 
-    func rngSeed() -> [UInt8]? {
+    static func rngSeed() -> [UInt8]? {
         var seed = [UInt8](repeating: 0, count: 32)
         let got = seed.withUnsafeMutableBytes { ckexecRandom($0) }
         return got ? seed : nil
