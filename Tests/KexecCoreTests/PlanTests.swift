@@ -28,6 +28,23 @@ struct PlanTests {
         try SegmentRules.check(p.segments, memoryMap: Fixture.memoryMap())
     }
 
+    /// A big init_size: the body and the top of the window are destinations, the middle is
+    /// kept free but not zero-filled; nothing else is placed anywhere in the window.
+    @Test func bigInitSizeSplitsIntoBodyAndDecompressorCopy() throws {
+        let big = Fixture.bzImage(bodySize: 64 * 1024) { $0.store(UInt32(0x400_0000), at: 0x260) }
+        let p = try plan(Fixture.request(big, initrd: initrd))
+        let k = try #require(p.segments.first { $0.role == .kernel })
+        let top = try #require(p.segments.first { $0.role == .decompressorCopy })
+        let window = PhysicalRange(start: k.memory.start, size: 0x400_0000)!
+        #expect(k.memory.size == 64 * 1024 && k.data?.count == 64 * 1024)
+        #expect(top.data == nil && top.memory.end == window.end)
+        #expect(top.memory.size == 64 * 1024 + BzImage64Loader.decompressorSlack)
+        for s in p.segments where s.role != .kernel && s.role != .decompressorCopy {
+            #expect(!s.memory.overlaps(window), "\(s.role) inside the init_size window")
+        }
+        try SegmentRules.check(p.segments, memoryMap: Fixture.memoryMap())
+    }
+
     @Test func digestsMatchTheBytesAndArePatchedIntoPurgatory() throws {
         let p = try plan(Fixture.request(kernel, initrd: initrd))
         let pg = try #require(p.segments.first { $0.role == .purgatory }?.data)

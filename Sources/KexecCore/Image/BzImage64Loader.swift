@@ -55,13 +55,9 @@ public struct BzImage64Loader: ImageLoader {
             placer.take(range)
             kernelAt = header.prefAddress
         }
-        // The segment spans all of init_size, not just the body: it must be a kexec destination
-        // so the old kernel keeps its control pages and identity page tables out of it — the
-        // decompressor copies itself to the end of that window while those tables are still
-        // live. (A body-only segment triple-faulted about 1 boot in 20 in QEMU.)
-        var segments = [Segment(role: .kernel, data: body, memory: PhysicalRange(start: kernelAt, size: kernelMemory)!)]
+        var segments = Self.kernelSegments(body: body, at: kernelAt, memory: kernelMemory)
         if let crashParts { segments += [crashParts.header, crashParts.backup].compactMap { $0 } }
-        notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset))")
+        notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset)); segments \(segments.map { $0.memory.description }.joined(separator: " + "))")
 
         // initrd: below initrd_addr_max unless the kernel reads the ext_ramdisk fields.
         let initrdLimit = header.xloadflags & SetupHeaderConstant.xlfCanBeLoadedAbove4G != 0
@@ -83,6 +79,29 @@ public struct BzImage64Loader: ImageLoader {
                                  entry: kernelAt + SetupHeaderConstant.entry64Offset, placer: &placer, host: host,
                                  backup: crashParts?.layout.backup)
         return plan
+    }
+}
+
+extension BzImage64Loader {
+    /// Room above the body for the decompressor's .bss (heap, stack, page tables): it is
+    /// 64 KiB to 4 MiB of heap (4 MiB only for bzip2) plus well under 1 MiB of the rest.
+    static let decompressorSlack: UInt64 = 8 << 20
+
+    /// The init_size window [at, at + memory) is kept free by the placer, but only two parts
+    /// of it are kexec destinations: the body, and the top of the window, where the
+    /// decompressor copies itself (output + init_size - (_end - startup_32), Linux's
+    /// compressed/head_64.S) and runs on its stack while the old kernel's identity page tables
+    /// are still live. kexec then keeps its control pages and page tables out of both — which
+    /// a body-only segment did not (it triple-faulted about 1 boot in 20) — while the kernel
+    /// no longer zero-fills the ~40 MB in between, which nothing reads before it is written.
+    static func kernelSegments(body: ByteSlice, at: UInt64, memory: UInt64) -> [Segment] {
+        let bodyMemory = UInt64(body.count).alignedUp(pageSize)!
+        let top = (bodyMemory + decompressorSlack).alignedUp(pageSize)!
+        guard bodyMemory + top < memory else {
+            return [Segment(role: .kernel, data: body, memory: PhysicalRange(start: at, size: memory)!)]
+        }
+        return [Segment(role: .kernel, data: body, memory: PhysicalRange(start: at, size: bodyMemory)!),
+                Segment(role: .decompressorCopy, data: nil, memory: PhysicalRange(start: at + memory - top, size: top)!)]
     }
 }
 

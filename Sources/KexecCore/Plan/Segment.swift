@@ -3,6 +3,8 @@ public struct Segment: Sendable {
     public enum Role: String, Sendable {
         case purgatory, kernel, bootParams = "boot_params", initrd, other
         case elfCoreHeader = "elfcorehdr", backup, module
+        /// The top of a bzImage's init_size window, where its decompressor copies itself.
+        case decompressorCopy = "kernel_top"
     }
 
     public var role: Role
