@@ -73,7 +73,7 @@ enum Main {
         var args = Array(CommandLine.arguments.dropFirst())
         if CommandLine.arguments.isEmpty { args = Array(capturedArguments().dropFirst()) }
         do {
-            var command = try KexecCommand.parse(args)
+            var command = try KexecCommand.parse(emptyValuesSplit(args))
             try command.run()
         } catch let error as KexecError {
             printError("kexec: \(error)")
@@ -81,5 +81,20 @@ enum Main {
         } catch {
             KexecCommand.exit(withError: error)
         }
+    }
+
+    /// `--append=` (an empty value, which getopt accepts and kexec-tools users write to ask
+    /// for an empty command line) becomes `--append ""`: ArgumentParser refuses `--name=`.
+    static func emptyValuesSplit(_ args: [String]) -> [String] {
+        var out: [String] = []
+        for (i, arg) in args.enumerated() {
+            if arg == "--" { return out + args[i...] }
+            if arg.hasPrefix("--"), arg.hasSuffix("="), arg.utf8.count > 3 {
+                out += [String(arg.dropLast()), ""]
+            } else {
+                out.append(arg)
+            }
+        }
+        return out
     }
 }
