@@ -1,7 +1,9 @@
 import KexecCore
 
-/// Input layout: byte 0 picks the memory-map shape, bytes 1..<9 the initrd size, the rest
-/// is the kernel image. Any input must end in a plan or a KexecError — never a trap.
+/// Input layout: byte 0 picks the memory-map shape (and, bit 1, whether a UKI's own command
+/// line is used), bytes 1..<9 the initrd size, the rest is the kernel image: parsed as a
+/// bzImage and as a PE image / UKI (seed-uki starts the latter). Any input must end in a plan
+/// or a KexecError — never a trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
@@ -21,7 +23,24 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } catch {
         _ = error.description
     }
+    fuzzPE(request, shape: input[0], seed: kernel)
     return 0
+}
+
+/// The PE/COFF parser, UKI detection and the UKI loader on the same bytes.
+func fuzzPE(_ request: LoadRequest, shape: UInt8, seed: [UInt8]) {
+    if let pe = try? PEImageParser.parse(request.kernel.raw) {
+        for s in pe.sections { _ = request.kernel.slice(s.fileRange).raw.count }
+    }
+    var uki = request
+    uki.commandLineFromUser = shape & 2 == 0
+    do {
+        _ = try UnifiedKernelImage.detect(request.kernel, path: "fuzz")?.summary(path: "fuzz")
+        let plan = try UKILoader().plan(uki, host: host(shape: shape, seed: seed))
+        _ = PlanPrinter.text(plan)
+    } catch {
+        _ = error.description
+    }
 }
 
 /// Memory maps from tiny to fragmented, some built from the input's own bytes.
