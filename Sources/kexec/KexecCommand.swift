@@ -26,7 +26,7 @@ struct KexecCommand: ParsableCommand {
     var noSync = false
     @Flag(name: [.customShort("i"), .customLong("no-checks")], help: "Skip purgatory's SHA-256 verification.")
     var noChecks = false
-    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (bzImage64).")
+    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (uki, bzImage64).")
     var type: String?
     @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load only.")
     var fileSyscall = false
