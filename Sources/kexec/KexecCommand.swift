@@ -89,7 +89,7 @@ enum Main {
         var out: [String] = []
         for (i, arg) in args.enumerated() {
             if arg == "--" { return out + args[i...] }
-            if arg.hasPrefix("--"), arg.hasSuffix("="), arg.utf8.count > 3 {
+            if arg.hasPrefix("--"), arg.utf8.count > 3, arg.firstIndex(of: "=") == arg.index(before: arg.endIndex) {
                 out += [String(arg.dropLast()), ""]
             } else {
                 out.append(arg)
