@@ -12,6 +12,12 @@
 
 	.set	BOOT_CS, 0x10		/* Linux 64-bit boot protocol: __BOOT_CS */
 	.set	BOOT_DS, 0x18		/* __BOOT_DS */
+	.set	CODE32, 0x08		/* flat 32-bit code, for the multiboot hand-over */
+	.set	FLAG_PROTECTED32, 2	/* parameter flags bit 1: leave in 32-bit protected mode */
+	.set	MSR_EFER, 0xc0000080
+	.set	EFER_LME, 0x100
+	.set	CR0_PG, 0x80000000
+	.set	CR4_PAE, 0x20
 	.set	STACK_SIZE, 8192
 
 	/* Parameter block offsets (see purgatory/README.md). */
@@ -24,6 +30,7 @@
 	.set	P_RBP, 48
 	.set	P_RSP, 56
 	.set	P_RIP, 64
+	.set	P_FLAGS, 72
 	.set	P_SIZE, 896
 
 	.section .text.purgatory_start, "ax", @progbits
@@ -59,6 +66,8 @@ purgatory_start:
 	/* Load the registers for the next stage and jump. */
 	leaq	purgatory_params(%rip), %rax
 	leaq	stack_top(%rip), %rsp
+	testl	$FLAG_PROTECTED32, P_FLAGS(%rax)
+	jnz	leave_long_mode
 	movq	P_RSP(%rax), %rcx
 	testq	%rcx, %rcx
 	jz	2f
@@ -80,6 +89,48 @@ purgatory_start:
 	movq	P_RAX(%rax), %rax
 	jmpq	*purgatory_params+P_RIP(%rip)
 	.size	purgatory_start, . - purgatory_start
+
+/*
+ * Multiboot hand-over: 32-bit protected mode, paging off, flat segments, the registers'
+ * low halves from the parameter block. Purgatory and its stack lie below 4 GiB (the
+ * loader places them there), so the identity-mapped code keeps running once paging is
+ * off. %rax holds the parameter block's address.
+ */
+leave_long_mode:
+	movq	%rax, %rbp
+	pushq	$CODE32
+	leaq	3f(%rip), %rcx
+	pushq	%rcx
+	lretq
+	.code32
+3:	movl	$BOOT_DS, %ecx
+	movl	%ecx, %ds
+	movl	%ecx, %es
+	movl	%ecx, %ss
+	movl	%ecx, %fs
+	movl	%ecx, %gs
+	movl	%cr0, %ecx		/* paging off: leaves long mode (EFER.LMA clears) */
+	andl	$~CR0_PG, %ecx
+	movl	%ecx, %cr0
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	andl	$~EFER_LME, %eax
+	wrmsr
+	movl	%cr4, %ecx
+	andl	$~CR4_PAE, %ecx
+	movl	%ecx, %cr4
+	xorl	%ecx, %ecx
+	movl	%ecx, %cr3
+	pushl	P_RIP(%ebp)
+	movl	P_RAX(%ebp), %eax
+	movl	P_RBX(%ebp), %ebx
+	movl	P_RCX(%ebp), %ecx
+	movl	P_RDX(%ebp), %edx
+	movl	P_RSI(%ebp), %esi
+	movl	P_RDI(%ebp), %edi
+	movl	P_RBP(%ebp), %ebp
+	ret
+	.code64
 
 	.text
 
@@ -196,11 +247,11 @@ memset:
 
 	.data
 	.balign	16
-/* Flat 64-bit code at 0x10, flat data at 0x18; accessed bits preset so the CPU never
-   writes to the table. */
+/* Flat 32-bit code at 0x08, flat 64-bit code at 0x10, flat data at 0x18; accessed bits
+   preset so the CPU never writes to the table. */
 gdt:
 	.quad	0			/* 0x00 null */
-	.quad	0			/* 0x08 unused */
+	.quad	0x00cf9b000000ffff	/* 0x08 code: P, DPL0, exec/read, D (32-bit), G */
 	.quad	0x00af9b000000ffff	/* 0x10 code: P, DPL0, exec/read, L, G */
 	.quad	0x00cf93000000ffff	/* 0x18 data: P, DPL0, read/write, D/B, G */
 gdt_end:

@@ -12,6 +12,11 @@ public struct HostInfo: Sendable {
     /// the running boot_params has none, and we pass no EFI tables, so the new kernel
     /// finds ACPI through boot_params.acpi_rsdp_addr.
     public var acpiRSDP: UInt64?
+    /// A copy of the ACPI RSDP structure (20 bytes for revision 0, `length` bytes from
+    /// revision 2), for boot protocols that carry it (multiboot2).
+    public var acpiRSDPTable: [UInt8]?
+    /// The EFI system table's physical address, when the running kernel was booted by EFI.
+    public var efiSystemTable: UInt64?
 
     public init(memoryMap: MemoryMap, memoryMapSource: String,
                 runningBootParams: [UInt8]? = nil, rngSeed: [UInt8]? = nil) {
@@ -40,6 +45,10 @@ public struct LoadRequest: Sendable {
     public var corruptDigestForTesting = false
     /// Set for `-p`: load a capture kernel into the crash reservation.
     public var crash: CrashInputs?
+    /// ELF kernels: `--args-linux` (boot_params, the default) or `--args-none`.
+    public var elfArguments: ElfArgumentStyle = .linux
+    /// Multiboot `--module="FILE ARGS"`, in order.
+    public var modules: [BootModule] = []
 
     public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
                 commandLine: String = "", skipChecks: Bool = false,
@@ -52,6 +61,26 @@ public struct LoadRequest: Sendable {
         self.skipChecks = skipChecks
         self.memoryMin = memoryMin
         self.memoryMax = memoryMax
+    }
+}
+
+public enum ElfArgumentStyle: String, Sendable {
+    /// A Linux boot_params (command line, initrd, e820) in rsi, like the bzImage path.
+    case linux
+    /// Nothing: the entry point gets no arguments.
+    case none
+}
+
+/// One multiboot module: the file's bytes and the string the kernel sees (kexec-tools'
+/// `--module="FILE ARGS"`, passed whole: GRUB legacy and Xen expect the file name first).
+public struct BootModule: Sendable {
+    public var path: String
+    public var data: ByteSlice
+    public var string: String
+    public init(path: String, data: ByteSlice, string: String) {
+        self.path = path
+        self.data = data
+        self.string = string
     }
 }
 

@@ -12,9 +12,42 @@ public struct HostProbe: Sendable {
         let (map, source) = try memoryMap()
         var info = HostInfo(memoryMap: map, memoryMapSource: source,
                             runningBootParams: files.readBytes("/sys/kernel/boot_params/data"),
-                            rngSeed: seed ? rngSeed() : nil)
+                            rngSeed: seed ? Self.rngSeed() : nil)
         info.acpiRSDP = acpiRSDP()
+        info.efiSystemTable = Self.efiSystemTable(info.runningBootParams)
         return info
+    }
+
+    /// `info` with a copy of the ACPI RSDP, for the boot protocols that pass it (multiboot2).
+    public func withFirmwareTables(_ info: HostInfo) -> HostInfo {
+        var copy = info
+        copy.acpiRSDPTable = acpiRSDPTable(at: info.acpiRSDP ?? Self.runningRSDP(info.runningBootParams))
+        return copy
+    }
+
+    /// From the running boot_params' efi_info, when a 64-bit EFI booted this kernel.
+    static func efiSystemTable(_ bp: [UInt8]?) -> UInt64? {
+        typealias B = BootParamsOffset
+        guard let bp, bp.count >= B.efiSystabHi + 4, Array(bp[B.efiLoaderSignature..<(B.efiLoaderSignature + 4)]) == Array("EL64".utf8) else { return nil }
+        let table = UInt64(bp.u32le(B.efiSystab)) | UInt64(bp.u32le(B.efiSystabHi)) << 32
+        return table == 0 ? nil : table
+    }
+
+    static func runningRSDP(_ bp: [UInt8]?) -> UInt64? {
+        guard let bp, bp.count >= BootParamsOffset.acpiRsdpAddr + 8 else { return nil }
+        let address = bp.withUnsafeBytes { LittleEndianReader($0).u64(BootParamsOffset.acpiRsdpAddr) } ?? 0
+        return address == 0 ? nil : address
+    }
+
+    /// A copy of the RSDP through /dev/mem (readable for firmware ranges even with
+    /// STRICT_DEVMEM; refused under lockdown, in which case there is no copy): at the
+    /// known address, else by scanning the BIOS area.
+    func acpiRSDPTable(at address: UInt64?) -> [UInt8]? {
+        if let address, let bytes = files.readBytes("/dev/mem", offset: address, count: 36) {
+            return ACPIRSDP.parse(bytes[...])
+        }
+        guard let area = files.readBytes("/dev/mem", offset: ACPIRSDP.biosArea.start, count: Int(ACPIRSDP.biosArea.size)) else { return nil }
+        return ACPIRSDP.scan(area)
     }
 
     /// "ACPI20=0x…" (or the ACPI 1.0 "ACPI=0x…") line of the EFI system table.
@@ -59,7 +92,7 @@ public struct HostProbe: Sendable {
         return (map, files.path("/proc/iomem"))
     }
 
-    func rngSeed() -> [UInt8]? {
+    static func rngSeed() -> [UInt8]? {
         var seed = [UInt8](repeating: 0, count: 32)
         let got = seed.withUnsafeMutableBytes { ckexecRandom($0) }
         return got ? seed : nil

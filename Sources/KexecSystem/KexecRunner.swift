@@ -17,6 +17,10 @@ public struct LoadOptions: Sendable {
     public var debug = false
     /// `-p`: a capture kernel for kdump, loaded into the crash reservation.
     public var crash = false
+    /// ELF kernels: `--args-linux` / `--args-none`.
+    public var elfArguments: ElfArgumentStyle = .linux
+    /// Multiboot: `--module="FILE ARGS"`, in order.
+    public var modules: [String] = []
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 
@@ -52,26 +56,42 @@ public struct KexecRunner {
 
     /// Reads, parses, places and digests; nothing touches the kernel.
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
+        var crash: CrashInputs?
+        if o.crash {
+            let probe = CrashProbe(files: probe.files)
+            let reservations = try probe.crashReservations()
+            crash = CrashInputs(reservations: reservations, layout: try probe.layout(reservations: reservations))
+        }
+        return try plan(o, host: try probe.hostInfo(), crash: crash)
+    }
+
+    /// The plan for a given view of the machine: Linux's, or (under Xen) machine memory and
+    /// Xen's crash region.
+    public func plan(_ o: LoadOptions, host: HostInfo, crash: CrashInputs?) throws(KexecError) -> LoadPlan {
         // Only the kernel is unwrapped: a compressed initramfs is the kernel's to unpack.
         let unwrapped = try Decompression.unwrap(MappedFile.open(o.kernelPath, role: "kernel image"), path: o.kernelPath)
         let kernel = unwrapped.storage
         let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
-        let commandLine = try commandLine(o)
-        let host = try probe.hostInfo()
         let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
         var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
-                                  initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
+                                  initrd: initrd?.all, commandLine: try commandLine(o), skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)
         request.corruptDigestForTesting = o.corruptDigestForTesting
         request.commandLineFromUser = o.commandLineGiven
-        if o.crash {
-            let crash = CrashProbe(files: probe.files)
-            let reservations = try crash.crashReservations()
-            request.crash = CrashInputs(reservations: reservations, layout: try crash.layout(reservations: reservations))
-        }
-        var plan = try loader.plan(request, host: host)
+        request.crash = crash
+        request.elfArguments = o.elfArguments
+        request.modules = try o.modules.map { m throws(KexecError) in try Self.module(m) }
+        let machine = loader is Multiboot2X86Loader ? probe.withFirmwareTables(host) : host
+        var plan = try loader.plan(request, host: machine)
         if let note = unwrapped.note(path: o.kernelPath) { plan.notes.insert(note, at: 0) }
         return plan
+    }
+
+    /// `--module="FILE ARGS"`: the first word names the file; the whole string goes to the kernel.
+    static func module(_ spec: String) throws(KexecError) -> BootModule {
+        let path = spec.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        guard !path.isEmpty else { throw KexecError(field: "--module", "is empty; expected \"FILE [ARGS]\"") }
+        return BootModule(path: path, data: try MappedFile.open(path, role: "module").all, string: spec)
     }
 
     /// `-s`: the file syscall only; `-c`: our plan through kexec_load; `-a`: file first, then
@@ -82,7 +102,13 @@ public struct KexecRunner {
             // Before any syscall, like kexec-tools: a clear sentence when nothing is reserved.
             _ = try CrashProbe(files: probe.files).crashReservations()
         }
-        if o.syscall != .load {
+        if !o.modules.isEmpty {
+            // kexec_file_load has no way to pass modules.
+            guard o.syscall != .file else {
+                throw KexecError(field: "--module", "kexec_file_load (-s) cannot pass multiboot modules; use -c or the default -a")
+            }
+            notes.append("multiboot modules go through kexec_load only")
+        } else if o.syscall != .load {
             // A UKI is taken apart here, before the call: the kernel cannot parse it.
             let uki = try sealedUKI(o)
             defer { uki?.close() }

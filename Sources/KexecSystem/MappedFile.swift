@@ -60,6 +60,15 @@ public struct SystemFiles: Sendable {
         return out
     }
 
+    /// `count` bytes at `offset` (e.g. of /dev/mem), or nil when any is unreadable.
+    public func readBytes(_ p: String, offset: UInt64, count: Int) -> [UInt8]? {
+        guard let fd = try? FileDescriptor.open(FilePath(path(p)), .readOnly, options: [.closeOnExec]) else { return nil }
+        defer { try? fd.close() }
+        var out = [UInt8](repeating: 0, count: count)
+        let n = try? out.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: Int64(offset), into: $0) }
+        return n == count ? out : nil
+    }
+
     public func readText(_ p: String) -> String? {
         readBytes(p).map { String(decoding: $0, as: UTF8.self) }
     }

@@ -72,6 +72,11 @@ struct Actions {
         options.syscall = choice
         options.debug = o.debug
         options.crash = o.loadPanic
+        if o.argsLinux && o.argsNone {
+            throw KexecError(field: "--args-linux/--args-none", "choose one argument style")
+        }
+        options.elfArguments = o.argsNone ? .none : .linux
+        options.modules = o.module
         if o.loadPanic && (o.exec || o.force) {
             throw KexecError(field: "-p", "a crash kernel runs only on a panic; -e and -f do not apply")
         }
@@ -101,7 +106,9 @@ struct Actions {
     /// All the work of a kexec_load, plus which syscall would be used and why.
     func dryRun(_ runner: KexecRunner, _ options: LoadOptions, xen: XenSetup?) throws {
         let plan = try xen?.loader(runner).plan(options) ?? runner.plan(options)
-        let why = SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
+        let why = options.modules.isEmpty || xen != nil
+            ? SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
+            : "kexec_load: kexec_file_load cannot pass multiboot modules"
         if o.debug { plan.notes.forEach(printError) }
         if o.json {
             print(PlanPrinter.json(plan, syscall: why).rendered())

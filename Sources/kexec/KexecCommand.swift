@@ -26,7 +26,7 @@ struct KexecCommand: ParsableCommand {
     var noSync = false
     @Flag(name: [.customShort("i"), .customLong("no-checks")], help: "Skip purgatory's SHA-256 verification.")
     var noChecks = false
-    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (uki, bzImage64).")
+    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (uki, bzImage64, elf-x86_64, multiboot-x86, multiboot2-x86).")
     var type: String?
     @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load only.")
     var fileSyscall = false
@@ -56,6 +56,12 @@ struct KexecCommand: ParsableCommand {
     var memMin: String?
     @Option(name: .customLong("mem-max"), help: "Highest physical address for segments.")
     var memMax: String?
+    @Flag(name: .customLong("args-linux"), help: "ELF kernels: pass Linux boot_params (command line, initrd, memory map); the default.")
+    var argsLinux = false
+    @Flag(name: .customLong("args-none"), help: "ELF kernels: jump to the entry point with no arguments.")
+    var argsNone = false
+    @Option(name: .customLong("module"), help: "Multiboot: load FILE as a module with the string \"FILE ARGS\" (repeatable, in order).")
+    var module: [String] = []
     @Flag(name: .customLong("test-corrupt-digest"), help: .hidden)
     var testCorruptDigest = false
     @Argument(help: "The kernel image.")

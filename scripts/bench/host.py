@@ -5,7 +5,8 @@ kexec-tools runs under strace with seccomp-bpf injection, so kexec_load, kexec_f
 reboot are refused (EPERM) before they run: it does all its userspace work, safely. Runs
 alternate A B A B; each figure is the median, and the ratio is the median of pair ratios.
 Wall time and peak RSS come from wait4(2) per child. Usage:
-  scripts/bench/host.py [--runs N] [--kernel F] [--initrd F] [--ours BIN] [--peer BIN]
+  scripts/bench/host.py [--runs N] [--kernel F] [--initrd F] [--ours BIN] [--peer BIN] [--arg A ...]
+(--arg adds an option for both tools, e.g. --arg=--args-linux for an ELF vmlinux)
 """
 import argparse, os, statistics, subprocess, sys, time
 
@@ -30,12 +31,13 @@ def main():
     ap.add_argument("--initrd", default=os.path.join(ROOT, "work/bench-initrd-64M"))
     ap.add_argument("--ours", default=os.path.join(ROOT, "work/kexec"))
     ap.add_argument("--peer", default="/usr/sbin/kexec")
+    ap.add_argument("--arg", action="append", default=[])
     a = ap.parse_args()
     if not os.path.exists(a.initrd):
         with open(a.initrd, "wb") as f:
             f.write(os.urandom(64 << 20))
     loaded = os.path.getsize(a.kernel) + os.path.getsize(a.initrd)
-    common = ["-c", "-l", a.kernel, "--initrd=" + a.initrd, "--append=console=ttyS0 root=/dev/vda quiet"]
+    common = a.arg + ["-c", "-l", a.kernel, "--initrd=" + a.initrd, "--append=console=ttyS0 root=/dev/vda quiet"]
     print(f"kernel {os.path.getsize(a.kernel)} B + initrd {os.path.getsize(a.initrd)} B = {loaded / 2**20:.1f} MiB loaded; {a.runs} runs each, alternating")
     for label, extra in (("digests on", []), ("-i (no digests)", ["-i"])):
         ours_cmd = [a.ours, "--dry-run"] + extra + common

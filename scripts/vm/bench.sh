@@ -2,6 +2,8 @@
 # Benchmarks in QEMU (TCG), ours (/bin/kexec) against Debian's kexec-tools (/bin/kexec-tools):
 #   bench-load  one guest alternating RUNS loads of each: kexec -c -l vmlinuz --initrd=big-initrd
 #               (64 MiB), timed inside the guest -> "BENCH ours|peer SECONDS"
+#   bench-multiboot  the same for Xen (gunzipped) as multiboot-x86 with dom0's kernel and initrd
+#               as --module (kexec-tools cannot probe Debian's xen.gz itself)
 #   bench-exec  EXEC_RUNS boots per variant {ours,peer} x {checks, -i}: host-side time from the
 #               serial line printed just before `kexec -e` to the second kernel's first console
 #               line ("Linux version ...") and to its /init (SECOND-KERNEL-UP)
@@ -53,6 +55,7 @@ rc=0
 
 if [ "$DO_LOAD" = 1 ]; then
     python3 "$VM/run.py" bench-load --env "BENCH_RUNS=$RUNS" --results "$RES" || rc=1
+    python3 "$VM/run.py" bench-multiboot --env "BENCH_RUNS=$RUNS" --results "$RES" || rc=1
 fi
 if [ "$DO_EXEC" = 1 ]; then
     # interleaved (round by round) so that a busy host slows every variant alike
@@ -81,12 +84,14 @@ def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b else "n/a"
 print()
 print("== summary (medians) ==")
+LOADS = {"bench-load": "load -c -l vmlinuz + 64 MiB initrd",
+         "bench-multiboot": "load -c -l xen --module vmlinuz --module initrd"}
 for r in rows:
-    if r["scenario"] == "bench-load":
+    if r["scenario"] in LOADS:
         o, p = r["results"].get("ours", []), r["results"].get("peer", [])
         mo, mp = med(o), med(p)
-        print("load -c -l vmlinuz + 64 MiB initrd: ours %s (n=%d)  peer %s (n=%d)  ours/peer %s"
-              % (fmt(mo), len(o), fmt(mp), len(p), ratio(mo, mp)))
+        print("%s: ours %s (n=%d)  peer %s (n=%d)  ours/peer %s"
+              % (LOADS[r["scenario"]], fmt(mo), len(o), fmt(mp), len(p), ratio(mo, mp)))
         print("  samples ours %s" % o)
         print("  samples peer %s" % p)
 ex = {}
@@ -109,7 +114,7 @@ for mode in ("checks", "-i"):
             continue
         print("%s [%s]: ours %s  peer %s  ours/peer %s   (samples ours %s peer %s)"
               % (label, mode, fmt(med(o)), fmt(med(p)), ratio(med(o), med(p)), o, p))
-fails = sum(d["fail"] for d in ex.values()) + sum(1 for r in rows if r["scenario"] == "bench-load" and not r["ok"])
+fails = sum(d["fail"] for d in ex.values()) + sum(1 for r in rows if r["scenario"] in LOADS and not r["ok"])
 if fails:
     print("%d benchmark run(s) FAILED: see the vm-logs directory" % fails)
 PY

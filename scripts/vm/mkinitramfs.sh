@@ -6,6 +6,8 @@
 #                    default work/kexec), /bin/kexec-tools + its libraries, /boot/vmlinuz,
 #                    /boot/second.cpio.gz, /boot/bad-vmlinuz (first 4096 bytes of the kernel),
 #                    /boot/vmlinuz.gz, /boot/vmlinuz.zst (the kernel compressed, for compressed-*),
+#                    /boot/vmlinux.zst (the ELF vmlinux from the bzImage, extract-vmlinux.py),
+#                    /boot/xen.gz (Xen 4.17, gzip as Debian ships it, for multiboot-*),
 #                    /boot/uki.efi (see uki.efi), /scenarios/* (tests/vm/scenarios)
 #   uki.efi          a unified kernel image made with objcopy from Debian's systemd-boot stub
 #                    (scripts/vm/setup.sh): .osrel, .cmdline "console=ttyS0 quiet panic=-1
@@ -126,6 +128,13 @@ cp "$OUT/uki.efi" "$F/boot/uki.efi"
 head -c 4096 "$VMLINUZ" > "$F/boot/bad-vmlinuz"
 gzip -9 -n -c < "$VMLINUZ" > "$F/boot/vmlinuz.gz"
 zstd -q -19 -c < "$VMLINUZ" > "$F/boot/vmlinuz.zst" || die "zstd failed (apt-get install zstd)"
+# the ELF vmlinux inside the bzImage, zstd-compressed to keep the image small (elf-* scenarios)
+python3 "$ROOT/scripts/vm/extract-vmlinux.py" "$VMLINUZ" "$STAGE/vmlinux" > /dev/null || die "extract-vmlinux failed"
+zstd -q -8 -c < "$STAGE/vmlinux" > "$F/boot/vmlinux.zst" || die "zstd failed"
+rm -f "$STAGE/vmlinux"
+# Xen 4.17 as Debian ships it (gzip), for the multiboot scenarios
+XEN_ELF="$ROOT/work/vm-cache/xen/xen.elf"
+[ -s "$XEN_ELF" ] && gzip -9 -n -c < "$XEN_ELF" > "$F/boot/xen.gz"
 for s in "$ROOT"/tests/vm/scenarios/*.sh; do
     install -m 0755 "$s" "$F/scenarios/"
 done

@@ -62,6 +62,7 @@ class Expect:
         self.halts = None    # seconds of quiet after the last expect: the guest hangs on purpose
         self.machine = "native"  # or "xen": Xen 4.17 boots the kernel as a PV dom0
         self.xen_append = []
+        self.cpu = "max"     # QEMU -cpu for a native guest (Xen as a PV host needs qemu64)
         self.parse(name)
 
     def parse(self, name):
@@ -100,6 +101,8 @@ class Expect:
                     if rest.strip() not in ("native", "xen"):
                         raise SystemExit("%s:%d: machine is native or xen" % (path, lineno))
                     self.machine = rest.strip()
+                elif key == "cpu":
+                    self.cpu = rest.strip()
                 elif key == "xen-append":
                     self.xen_append.append(rest.strip())
                 elif key == "collect":
@@ -163,7 +166,7 @@ def run_scenario(name, args):
                "-smp", "1", "-nographic", "-no-reboot", "-kernel", hypervisor,
                "-append", xen_append, "-initrd", modules] + args.qemu_arg
     else:
-        cmd = [args.qemu, "-accel", "tcg", "-cpu", "max", "-m", str(args.memory), "-smp", "1",
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", exp.cpu, "-m", str(args.memory), "-smp", "1",
                "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
                "-append", append] + args.qemu_arg
     os.makedirs(args.log_dir, exist_ok=True)

@@ -9,6 +9,9 @@ public enum BootParamsOffset {
     public static let extRamdiskImage = 0x0c0   // u32
     public static let extRamdiskSize = 0x0c4    // u32
     public static let extCmdLinePtr = 0x0c8     // u32
+    public static let efiLoaderSignature = 0x1c0 // u32, "EL64" when a 64-bit EFI booted us
+    public static let efiSystab = 0x1c4         // u32, low half
+    public static let efiSystabHi = 0x1d8       // u32, high half
     public static let altMemK = 0x1e0           // u32
     public static let e820Entries = 0x1e8       // u8
     public static let sentinel = 0x1ef          // u8

@@ -6,8 +6,6 @@ public struct BzImage64Loader: ImageLoader {
     public init() {}
 
     static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!   // BIOS data, trampolines
-    static let fourGiB: UInt64 = 1 << 32
-    static let initrdMinimum: UInt64 = 16 << 20
 
     public func probe(_ image: UnsafeRawBufferPointer) -> Bool {
         (try? BzImageHeaderParser.parse(image)) != nil
@@ -66,44 +64,24 @@ public struct BzImage64Loader: ImageLoader {
         notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset))")
 
         // initrd: below initrd_addr_max unless the kernel reads the ext_ramdisk fields.
-        var initrdRange: PhysicalRange?
-        if let initrd = request.initrd {
-            let size = UInt64(initrd.count).alignedUp(pageSize)!
-            let limit = header.xloadflags & SetupHeaderConstant.xlfCanBeLoadedAbove4G != 0
-                ? hi : min(hi, UInt64(header.initrdAddrMax) + 1)
-            let initrdMin = max(Self.initrdMinimum, lo)
-            guard size > 0, let at = placer.allocateBelow4GFirst(size: size, alignment: pageSize, min: initrdMin, max: limit) else {
-                if let crash = request.crash { throw Self.tooLarge(request, kernelMemory: kernelMemory, crash) }
-                throw KexecError(file: request.initrdPath ?? "initrd", field: "size",
-                                 "the initrd is \(initrd.count) bytes; the largest free RAM hole between \(hex(initrdMin)) and \(hex(limit)) is \(placer.largestHole(min: initrdMin, max: limit)) bytes")
-            }
-            initrdRange = PhysicalRange(start: at, size: UInt64(initrd.count))
-            segments.append(Segment(role: .initrd, data: initrd, memory: PhysicalRange(start: at, size: size)!))
-            notes.append("initrd \(initrd.count) bytes at \(hex(at))")
+        let initrdLimit = header.xloadflags & SetupHeaderConstant.xlfCanBeLoadedAbove4G != 0
+            ? hi : min(hi, UInt64(header.initrdAddrMax) + 1)
+        let initrd = try LinuxBootTail.placeInitrd(request, limit: initrdLimit, placer: &placer,
+                                                   tooLarge: request.crash.map { Self.tooLarge(request, kernelMemory: kernelMemory, $0) })
+        if let initrd {
+            segments.append(initrd.segment)
+            notes.append("initrd \(initrd.range.size) bytes at \(hex(initrd.range.start))")
         }
 
-        // boot_params + command line + setup_data, below 4 GiB.
+        // boot_params + command line + setup_data, then purgatory, both below 4 GiB.
         let e820 = crashParts.map { $0.e820 } ?? host.memoryMap.e820
         let builder = BootParamsBuilder(header: header, commandLine: commandLine, e820: e820, host: host)
-        let paramsMemory = UInt64(builder.size).alignedUp(pageSize)!
-        guard let paramsAt = placer.allocate(.init(size: paramsMemory, min: lo, max: min(hi, Self.fourGiB))) else {
-            throw KexecError(field: "boot_params", "no free RAM below 4 GiB for \(paramsMemory) bytes of boot parameters")
-        }
-        let params = builder.build(at: paramsAt, initrd: initrdRange)
-        segments.append(Segment(role: .bootParams, data: ByteStorage(params).all, memory: PhysicalRange(start: paramsAt, size: paramsMemory)!))
-        notes.append("boot_params at \(hex(paramsAt)) (\(params.count) bytes: zero page, command line, \(builder.setupDataNodes.count) setup_data nodes), e820 \(builder.e820.count) entries")
-
-        // Purgatory below 4 GiB; it verifies the others and jumps to the 64-bit entry.
-        guard let purgatoryAt = placer.allocate(.init(size: Purgatory.memorySize, min: lo, max: min(hi, Self.fourGiB))) else {
-            throw KexecError(field: "purgatory", "no free RAM below 4 GiB for \(Purgatory.memorySize) bytes of purgatory")
-        }
-        let kernelEntry = kernelAt + SetupHeaderConstant.entry64Offset
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
-                            entry: purgatoryAt + Purgatory.entryOffset, kernelEntry: kernelEntry,
-                            bootParamsAddress: paramsAt, commandLine: commandLine,
+                            entry: 0, kernelEntry: 0, bootParamsAddress: 0, commandLine: commandLine,
                             crash: request.crash != nil, skipChecks: request.skipChecks, notes: notes)
-        try plan.attachPurgatory(at: purgatoryAt, rsi: paramsAt, rip: kernelEntry, host: host,
-                                 backup: crashParts?.layout.backup, corruptDigest: request.corruptDigestForTesting)
+        try LinuxBootTail.finish(&plan, request: request, builder: builder, initrd: initrd?.range,
+                                 entry: kernelAt + SetupHeaderConstant.entry64Offset, placer: &placer, host: host,
+                                 backup: crashParts?.layout.backup)
         return plan
     }
 }
@@ -167,16 +145,20 @@ extension Placer {
 
 extension LoadPlan {
     /// Digests every data segment, fills purgatory's parameter block and adds its segment.
-    mutating func attachPurgatory(at address: UInt64, rsi: UInt64, rip: UInt64, host: HostInfo,
+    mutating func attachPurgatory(at address: UInt64, handOver: PurgatoryHandOver, host: HostInfo,
                                   backup: CrashDumpLayout.Backup? = nil, corruptDigest: Bool = false) throws(KexecError) {
+        self.handOver = handOver
         var p = PurgatoryParameters()
         if let backup {
             p.backupSource = backup.source.start
             p.backupDestination = backup.copy
             p.backupLength = backup.source.size
         }
-        p.rsi = rsi
-        p.rip = rip
+        p.rsi = handOver.rsi
+        p.rip = handOver.rip
+        p.rax = handOver.rax
+        p.rbx = handOver.rbx
+        p.protectedMode32 = handOver.protectedMode32
         p.skipChecks = skipChecks
         if !skipChecks {
             for i in segments.indices {

@@ -10,7 +10,7 @@ public protocol ImageLoader: Sendable {
 public enum ImageLoaders {
     /// The UKI probe comes first: it needs a `.linux` section, which a plain (EFI-stub) bzImage,
     /// although also a PE image, never has; so bzImages still end up with BzImage64Loader.
-    public static let all: [any ImageLoader] = [UKILoader(), BzImage64Loader()]
+    public static let all: [any ImageLoader] = [UKILoader(), BzImage64Loader(), ElfX86_64Loader(), MultibootX86Loader(), Multiboot2X86Loader()]
 
     /// Picks the loader named by `-t`, or the first whose probe accepts the file.
     public static func select(type: String?, image: UnsafeRawBufferPointer, path: String) throws(KexecError) -> any ImageLoader {

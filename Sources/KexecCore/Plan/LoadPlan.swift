@@ -11,6 +11,8 @@ public struct LoadPlan: Sendable {
     /// Where purgatory hands over, with rsi = boot_params.
     public var kernelEntry: UInt64
     public var bootParamsAddress: UInt64
+    /// The registers purgatory hands over (nil until purgatory is attached).
+    public var handOver: PurgatoryHandOver?
     public var commandLine: String
     public var crash: Bool
     public var skipChecks: Bool

@@ -5,7 +5,7 @@ public enum PlanPrinter {
         var out = ["image type: \(plan.imageType)\(plan.crash ? " (crash)" : "")",
                    "kernel: \(plan.kernelPath)",
                    "command line: \"\(plan.commandLine)\"",
-                   "entry: \(hex(plan.entry)) (purgatory) -> \(hex(plan.kernelEntry)) with rsi=\(hex(plan.bootParamsAddress)) (boot_params)",
+                   "entry: \(hex(plan.entry)) (purgatory) -> \(hex(plan.kernelEntry)) \(handOverText(plan))",
                    "purgatory checks: \(plan.skipChecks ? "skipped (-i)" : "sha256 of every data segment")",
                    "segments: \(plan.segments.count)"]
         for (i, s) in plan.sortedSegments.enumerated() {
@@ -13,6 +13,14 @@ public enum PlanPrinter {
             out.append("  \(i) \(s.role.rawValue.padding(10)) \(hex(s.memory.start))-\(hex(s.memory.end)) memsz \(hex(s.memory.size)) bufsz \(s.dataSize) sha256 \(digest)")
         }
         return out.joined(separator: "\n")
+    }
+
+    static func handOverText(_ plan: LoadPlan) -> String {
+        guard let h = plan.handOver else { return "" }
+        if h.protectedMode32 {
+            return "in 32-bit protected mode with eax=\(hex(h.rax)) ebx=\(hex(h.rbx)) (multiboot information)"
+        }
+        return h.rsi == 0 ? "with no arguments" : "with rsi=\(hex(h.rsi)) (boot_params)"
     }
 }
 

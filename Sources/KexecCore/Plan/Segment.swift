@@ -2,7 +2,7 @@
 public struct Segment: Sendable {
     public enum Role: String, Sendable {
         case purgatory, kernel, bootParams = "boot_params", initrd, other
-        case elfCoreHeader = "elfcorehdr", backup
+        case elfCoreHeader = "elfcorehdr", backup, module
     }
 
     public var role: Role

@@ -23,6 +23,8 @@ public struct PurgatoryParameters: Sendable, Equatable {
     public var rsp: UInt64 = 0
     public var rip: UInt64 = 0
     public var skipChecks = false
+    /// Leave in 32-bit protected mode with paging off (multiboot) instead of 64-bit mode.
+    public var protectedMode32 = false
     /// 8250 UART I/O base for the mismatch message; 0 = silent.
     public var serialPort: UInt16 = 0x3f8
     public var backupSource: UInt64 = 0, backupDestination: UInt64 = 0, backupLength: UInt64 = 0
@@ -36,7 +38,7 @@ public struct PurgatoryParameters: Sendable, Equatable {
         for (i, reg) in [rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, rip].enumerated() {
             block.store(reg, at: i * 8)
         }
-        block.store(UInt32(skipChecks ? 1 : 0), at: 72)
+        block.store(UInt32(skipChecks ? 1 : 0) | UInt32(protectedMode32 ? 2 : 0), at: 72)
         block.store(UInt32(regions.count), at: 76)
         block.store(serialPort, at: 80)
         block.store(backupSource, at: 88)

@@ -104,7 +104,7 @@ public struct XenMachineProbe {
     public func hostInfo() throws(KexecError) -> HostInfo {
         HostInfo(memoryMap: try machineMemoryMap(),
                  memoryMapSource: "Xen machine memory map (XENMEM_machine_memory_map)",
-                 runningBootParams: nil, rngSeed: Self.seed())
+                 runningBootParams: nil, rngSeed: HostProbe.rngSeed())
     }
 
     /// Placement inside the crash region needs it as RAM; Xen's e820 may list it as reserved.
@@ -135,25 +135,15 @@ public struct XenMachineProbe {
             }
             if let note { cpus.append(note) }
         }
-        var vmcoreinfo: [PhysicalRange] = []
-        if let text = files.readText("/sys/kernel/vmcoreinfo") {
-            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-            if fields.count == 2, let address = parseHex(String(fields[0])), let size = parseHex(String(fields[1])), address != 0, size > 0 {
-                let inPage = XenKexec.pageSize - address % XenKexec.pageSize
-                vmcoreinfo.append(PhysicalRange(start: address, size: min(size, inPage))!)
-            }
+        // dom0's own note, kept inside its page (Xen's machine frames are not contiguous).
+        var vmcoreinfo = ((try? CrashProbe(files: files).vmcoreinfoNotes()) ?? []).map { note in
+            PhysicalRange(start: note.start, size: min(note.size, XenKexec.pageSize - note.start % XenKexec.pageSize))!
         }
         let (r, xenInfo) = try range(.vmcoreinfo)
         if r >= 0, let xenInfo { vmcoreinfo.append(xenInfo) }
         let memory = map.ram.flatMap { $0.subtracting(region) }
         return CrashDumpLayout(cpuNotes: cpus, vmcoreinfoNotes: vmcoreinfo, kernelText: nil,
                                memory: memory, pageOffset: 0xffff_8880_0000_0000)
-    }
-
-    static func seed() -> [UInt8]? {
-        var seed = [UInt8](repeating: 0, count: 32)
-        let got = seed.withUnsafeMutableBytes { ckexecRandom($0) }
-        return got ? seed : nil
     }
 }
 
@@ -171,9 +161,6 @@ public struct XenLoader {
     }
 
     public func plan(_ o: LoadOptions) throws(KexecError) -> LoadPlan {
-        let kernel = try MappedFile.open(o.kernelPath, role: "kernel image")
-        let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
-        let commandLine = try runner.commandLine(o)
         var host = try machine.hostInfo()
         var crash: CrashInputs?
         if o.crash {
@@ -184,14 +171,7 @@ public struct XenLoader {
             crash = CrashInputs(reservations: [region],
                                 layout: try machine.crashLayout(map: host.memoryMap, region: region, files: runner.probe.files))
         }
-        let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
-        var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
-                                  initrd: initrd?.all, commandLine: commandLine, skipChecks: o.skipChecks,
-                                  memoryMin: o.memoryMin, memoryMax: o.memoryMax)
-        request.corruptDigestForTesting = o.corruptDigestForTesting
-        request.commandLineFromUser = o.commandLineGiven
-        request.crash = crash
-        var plan = try loader.plan(request, host: host)
+        var plan = try runner.plan(o, host: host, crash: crash)
         plan.notes.append("Xen: placed in machine memory; kexec_file_load does not apply, loading through the kexec hypercall")
         return plan
     }

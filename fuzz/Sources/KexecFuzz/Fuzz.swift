@@ -1,9 +1,10 @@
 import KexecCore
 
-/// Input layout: byte 0 picks the memory-map shape (and, bit 1, whether a UKI's own command
-/// line is used), bytes 1..<9 the initrd size, the rest is the kernel image: parsed as a
-/// bzImage and as a PE image / UKI (seed-uki starts the latter). Any input must end in a plan
-/// or a KexecError — never a trap.
+/// Input layout: byte 0 picks the memory-map shape (bit 1 the ELF argument style, bit 2
+/// whether a UKI's own command line is used), bytes 1..<9 the initrd size, the rest is the
+/// kernel image, which every loader (UKI, bzImage, ELF, multiboot, ...) is asked to plan, and
+/// the PE/COFF parser to parse (seed-uki is a UKI). Any input must end in a plan or a
+/// KexecError — never a trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
@@ -12,32 +13,39 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var initrdSize: UInt64 = 0
     for i in 1..<9 { initrdSize = initrdSize << 8 | UInt64(input[i]) }
     let initrd = [UInt8](repeating: 0x11, count: Int(initrdSize % (1 << 20)))
-    let request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
+    var request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
                               initrd: initrd.isEmpty ? nil : ByteStorage(initrd).all,
                               commandLine: String(repeating: "x", count: Int(input[0]) * 9),
                               skipChecks: input[0] & 1 == 1)
-    do {
-        let plan = try BzImage64Loader().plan(request, host: host(shape: input[0], seed: kernel))
-        try SegmentRules.check(plan.segments, memoryMap: host(shape: input[0], seed: kernel).memoryMap)
-        _ = PlanPrinter.text(plan)
-    } catch {
-        _ = error.description
+    request.elfArguments = input[0] & 2 == 0 ? .linux : .none
+    request.commandLineFromUser = input[0] & 4 == 0
+    let machine = host(shape: input[0], seed: kernel)
+    for loader in ImageLoaders.all {
+        var r = request
+        if loader.typeName == "multiboot-x86" {
+            // Multiboot takes modules, not an initrd.
+            r.modules = request.initrd.map { [BootModule(path: "fuzz-initrd", data: $0, string: "fuzz-initrd arg")] } ?? []
+            r.initrd = nil
+        }
+        do {
+            let plan = try loader.plan(r, host: machine)
+            try SegmentRules.check(plan.segments, memoryMap: machine.memoryMap)
+            _ = PlanPrinter.text(plan)
+        } catch {
+            _ = error.description
+        }
     }
-    fuzzPE(request, shape: input[0], seed: kernel)
+    fuzzPE(request)
     return 0
 }
 
-/// The PE/COFF parser, UKI detection and the UKI loader on the same bytes.
-func fuzzPE(_ request: LoadRequest, shape: UInt8, seed: [UInt8]) {
+/// The PE/COFF parser and UKI detection on the same bytes (UKILoader plans in the loop above).
+func fuzzPE(_ request: LoadRequest) {
     if let pe = try? PEImageParser.parse(request.kernel.raw) {
         for s in pe.sections { _ = request.kernel.slice(s.fileRange).raw.count }
     }
-    var uki = request
-    uki.commandLineFromUser = shape & 2 == 0
     do {
         _ = try UnifiedKernelImage.detect(request.kernel, path: "fuzz")?.summary(path: "fuzz")
-        let plan = try UKILoader().plan(uki, host: host(shape: shape, seed: seed))
-        _ = PlanPrinter.text(plan)
     } catch {
         _ = error.description
     }

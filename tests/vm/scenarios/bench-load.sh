@@ -1,12 +1,16 @@
 # Load time with the 64 MiB initrd: alternate ours (/bin/kexec) and the peer (/bin/kexec-tools),
 # BENCH_RUNS times each, kexec_load (-c) with purgatory checks; prints "BENCH ours|peer SECONDS".
+# A variant defines load_image BINARY before sourcing this file (bench-multiboot).
 . /scenarios/lib.sh
+command -v load_image > /dev/null || load_image() {
+    "$1" -c -l "$KERNEL" --initrd="$INITRD" --append="$SECOND_APPEND"
+}
 N=${BENCH_RUNS:-5}
 OURS=${BENCH_OURS:-/bin/kexec}
 PEER=${BENCH_PEER:-/bin/kexec-tools}
 INITRD=${BENCH_INITRD:-/boot/big-initrd}
 echo "SCENARIO-STEP clock: $( [ -r /proc/timer_list ] && echo timer_list || echo uptime)"
-echo "SCENARIO-STEP initrd $INITRD: $(stat -c %s "$INITRD") bytes"
+[ -e "$INITRD" ] && echo "SCENARIO-STEP initrd $INITRD: $(stat -c %s "$INITRD") bytes"
 i=1
 while [ "$i" -le "$N" ]; do
     for who in ours peer; do
@@ -16,7 +20,7 @@ while [ "$i" -le "$N" ]; do
             continue
         fi
         t0=$(now_ns)
-        "$bin" -c -l "$KERNEL" --initrd="$INITRD" --append="$SECOND_APPEND"
+        load_image "$bin"
         rc=$?
         t1=$(now_ns)
         [ "$rc" -eq 0 ] || fail "$who load #$i failed with status $rc"

@@ -1,0 +1,88 @@
+/// Loads an x86_64 ELF kernel (e.g. an uncompressed vmlinux) at its PT_LOAD physical addresses.
+/// `--args-linux` (default) passes a boot_params as the bzImage path does, so a vmlinux boots
+/// with our command line and initrd; `--args-none` jumps to the entry with nothing.
+public struct ElfX86_64Loader: ImageLoader {
+    public let typeName = "elf-x86_64"
+    public init() {}
+
+    static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!
+
+    public func probe(_ image: UnsafeRawBufferPointer) -> Bool {
+        let r = LittleEndianReader(image)
+        return ElfExecutable.looksLikeELF(image) && image[4] == ELF.ELFCLASS64
+            && r.u16(16) == ELF.ET_EXEC && r.u16(18) == ELF.EM_X86_64
+    }
+
+    public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        let exe: ElfExecutable
+        var segments: [Segment]
+        do {
+            exe = try ElfExecutable.parse(request.kernel.raw, class64: true, machine: ELF.EM_X86_64, machineName: "EM_X86_64")
+            segments = try exe.segments(file: request.kernel)
+        } catch { throw error.inFile(request.kernelPath) }
+        guard request.crash == nil else {
+            throw KexecError(file: request.kernelPath, field: "-p", "kdump with an ELF kernel is not supported yet; load the bzImage as the capture kernel")
+        }
+        var notes = ["\(request.kernelPath): ELF64 x86_64 executable, \(exe.loads.count) PT_LOAD segments, entry \(hex(exe.entry)), arguments: \(request.elfArguments.rawValue)"]
+        var placer = Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+        for (i, s) in segments.enumerated() {
+            guard host.memoryMap.isRAM(s.memory), placer.free.contains(where: { $0.contains(s.memory) }) else {
+                throw KexecError(file: request.kernelPath, field: "PT_LOAD \(s.memory)",
+                                 "expected System RAM above 1 MiB in the memory map (\(host.memoryMapSource)); this kernel cannot be loaded at its physical address here")
+            }
+            placer.take(s.memory)
+            notes.append("PT_LOAD \(i): \(s.dataSize) bytes at \(s.memory)")
+        }
+        var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
+                            entry: 0, kernelEntry: exe.entry, bootParamsAddress: 0, commandLine: request.commandLine,
+                            crash: false, skipChecks: request.skipChecks, notes: notes)
+        switch request.elfArguments {
+        case .none:
+            guard request.initrd == nil, request.commandLine.isEmpty else {
+                throw KexecError(file: request.kernelPath, field: "--args-none",
+                                 "passes no arguments, so --initrd and --append/--command-line would be lost; use --args-linux")
+            }
+            try LinuxBootTail.placePurgatory(&plan, request: request, placer: &placer, host: host,
+                                             registers: PurgatoryHandOver(rip: exe.entry))
+        case .linux:
+            let header = SetupHeader.forELFKernel
+            guard request.commandLine.utf8.count <= header.cmdlineSize else {
+                throw KexecError(file: request.kernelPath, field: "command line",
+                                 "is \(request.commandLine.utf8.count) bytes; expected at most \(header.cmdlineSize) (COMMAND_LINE_SIZE)")
+            }
+            let initrd = try LinuxBootTail.placeInitrd(request, limit: request.memoryMax, placer: &placer)
+            if let initrd {
+                plan.segments.append(initrd.segment)
+                plan.notes.append("initrd \(initrd.range.size) bytes at \(hex(initrd.range.start))")
+            }
+            let builder = BootParamsBuilder(header: header, commandLine: request.commandLine, e820: host.memoryMap.e820, host: host)
+            try LinuxBootTail.finish(&plan, request: request, builder: builder, initrd: initrd?.range,
+                                     entry: exe.entry, placer: &placer, host: host)
+        }
+        return plan
+    }
+}
+
+extension SetupHeader {
+    /// The setup header a vmlinux has no room for, as boot_params should carry it: protocol
+    /// 2.15, LOADED_HIGH, 64-bit entry, initrd and command line anywhere (ext_ fields), and
+    /// COMMAND_LINE_SIZE 2048. Source: Linux Documentation/arch/x86/boot.rst.
+    static var forELFKernel: SetupHeader {
+        typealias O = SetupHeaderOffset
+        typealias C = SetupHeaderConstant
+        var raw = [UInt8](repeating: 0, count: 0x268 - O.setupSects)
+        func put<T: FixedWidthInteger>(_ v: T, _ at: Int) { raw.store(v, at: at - O.setupSects) }
+        put(C.bootFlag, O.bootFlag)
+        put(UInt16(0x66eb), O.jump)   // jmp over the header to 0x268, as a bzImage's does
+        put(C.magic, O.header)
+        put(UInt16(0x020f), O.version)
+        put(C.loadedHigh, O.loadFlags)
+        put(UInt32(0x7fff_ffff), O.initrdAddrMax)
+        put(UInt32(0x20_0000), O.kernelAlignment)
+        put(C.xlfKernel64 | C.xlfCanBeLoadedAbove4G, O.xloadflags)
+        put(UInt32(2047), O.cmdlineSize)
+        return SetupHeader(setupSects: 0, version: 0x020f, loadFlags: C.loadedHigh, initrdAddrMax: 0x7fff_ffff,
+                           kernelAlignment: 0x20_0000, relocatable: false, xloadflags: C.xlfKernel64 | C.xlfCanBeLoadedAbove4G,
+                           cmdlineSize: 2047, prefAddress: 0, initSize: 0, rawBytes: raw)
+    }
+}
