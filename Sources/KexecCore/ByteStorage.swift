@@ -39,6 +39,12 @@ public struct ByteSlice: Sendable {
     public var raw: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: storage.raw[offset..<(offset + count)])
     }
+
+    /// Runs `body` on the bytes while the storage surely stays alive (a temporary slice may
+    /// otherwise be released right after `raw` is read).
+    public func withRaw<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(self) { () throws(E) -> R in try body(raw) }
+    }
 }
 
 /// Bounds-checked little-endian reads; out-of-range reads return nil instead of trapping.

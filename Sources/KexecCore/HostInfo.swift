@@ -34,6 +34,9 @@ public struct LoadRequest: Sendable {
     public var initrdPath: String?
     public var initrd: ByteSlice?
     public var commandLine: String
+    /// false when no --append/--command-line/--reuse-cmdline was given: then an image that
+    /// carries its own command line (a UKI's .cmdline) uses that one.
+    public var commandLineFromUser = true
     public var skipChecks: Bool
     /// --mem-min / --mem-max: bounds for every segment.
     public var memoryMin: UInt64

@@ -20,8 +20,10 @@ public struct FileLoadRequest: Sendable {
     public var crash: Bool
     public var debug: Bool
     /// An already open kernel file to pass instead of opening `kernelPath` (a sealed memfd
-    /// with the decompressed image). The caller owns it and closes it after the call.
+    /// with the decompressed image, or a UKI's .linux). The caller owns it and closes it after the call.
     public var kernelFD: Int32? = nil
+    /// Likewise for the initrd (a UKI's .initrd in a sealed memfd), instead of `initrdPath`.
+    public var initrdFD: Int32? = nil
 
     public init(kernelPath: String, initrdPath: String?, commandLine: String, crash: Bool = false, debug: Bool = false) {
         self.kernelPath = kernelPath

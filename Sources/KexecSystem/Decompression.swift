@@ -268,7 +268,7 @@ public enum SealedMemfd {
             guard n > 0 else {
                 let e = n < 0 ? errno : EIO
                 try? fd.close()
-                throw KexecError(file: name, "cannot write the decompressed kernel to a memfd: \(String(cString: strerror(e)))")
+                throw KexecError(file: name, "cannot write to the memfd: \(String(cString: strerror(e)))")
             }
             done += n
         }

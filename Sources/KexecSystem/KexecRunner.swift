@@ -23,6 +23,10 @@ public struct LoadOptions: Sendable {
     public var modules: [String] = []
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
+
+    /// --append/--command-line or --reuse-cmdline was used (`--append=` counts: it asks for an
+    /// empty command line), so a UKI's own .cmdline is not.
+    public var commandLineGiven: Bool { append != nil || reuseCommandLine }
 }
 
 /// How a load went: which syscall did it, the plan when we placed the image, and what
@@ -73,6 +77,7 @@ public struct KexecRunner {
                                   initrd: initrd?.all, commandLine: try commandLine(o), skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)
         request.corruptDigestForTesting = o.corruptDigestForTesting
+        request.commandLineFromUser = o.commandLineGiven
         request.crash = crash
         request.elfArguments = o.elfArguments
         request.modules = try o.modules.map { m throws(KexecError) in try Self.module(m) }
@@ -104,11 +109,22 @@ public struct KexecRunner {
             }
             notes.append("multiboot modules go through kexec_load only")
         } else if o.syscall != .load {
+            // A UKI is taken apart here, before the call: the kernel cannot parse it.
+            let uki = try sealedUKI(o)
+            defer { uki?.close() }
             var request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
-                                          commandLine: try commandLine(o), crash: o.crash, debug: o.debug)
+                                          commandLine: "", crash: o.crash, debug: o.debug)
+            if let uki {
+                request.commandLine = uki.commandLine
+                request.kernelFD = uki.kernel.rawValue
+                request.initrdFD = uki.initrd?.rawValue
+                notes += uki.notes
+            } else {
+                request.commandLine = try commandLine(o)
+            }
             do {
                 try backend.loadFile(request)
-                return LoadOutcome(syscall: .file, plan: nil, notes: ["loaded through kexec_file_load"])
+                return LoadOutcome(syscall: .file, plan: nil, notes: notes + ["loaded through kexec_file_load"])
             } catch {
                 var failure = error
                 // The file goes to the kernel as it is first, and is unwrapped only when the
@@ -116,7 +132,7 @@ public struct KexecRunner {
                 // (a kernel whose file loader understands the format gets the file unchanged),
                 // and a signature or IMA appraisal applies to the file on disk when it can.
                 // x86_64 kernels refuse compressed files, so a vmlinuz.gz costs one extra read.
-                if error.errno == ENOEXEC, let unpacked = try sealedKernel(o.kernelPath) {
+                if error.errno == ENOEXEC, uki == nil, let unpacked = try sealedKernel(o.kernelPath) {
                     defer { try? unpacked.fd.close() }
                     notes.append(unpacked.note)
                     request.kernelFD = unpacked.fd.rawValue
@@ -143,7 +159,7 @@ public struct KexecRunner {
         guard let note = unwrapped.note(path: path) else { return nil }
         var base = path
         if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
-        let fd = try SealedMemfd.create(name: "kexec:" + base, bytes: unwrapped.storage.raw)
+        let fd = try unwrapped.storage.all.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: "kexec:" + base, bytes: raw) }
         return (fd, note + "; kexec_file_load refused the file, so it gets the decompressed kernel in a sealed memfd")
     }
 

@@ -38,15 +38,17 @@ public struct LinuxBackend: KexecBackend {
         let opened = try request.kernelFD == nil ? openForKernel(request.kernelPath, role: "kernel image") : nil
         defer { try? opened?.close() }
         let kernelFD = request.kernelFD ?? opened!.rawValue
-        let initrd = try request.initrdPath.map { p throws(KexecError) in try openForKernel(p, role: "initrd") }
+        let initrd = try request.initrdFD == nil
+            ? request.initrdPath.map { p throws(KexecError) in try openForKernel(p, role: "initrd") } : nil
         defer { try? initrd?.close() }
-        let flags = (request.crash ? Self.fileOnCrash : 0) | (initrd == nil ? Self.fileNoInitramfs : 0)
+        let initrdFD = request.initrdFD ?? initrd?.rawValue ?? -1
+        let flags = (request.crash ? Self.fileOnCrash : 0) | (initrdFD < 0 ? Self.fileNoInitramfs : 0)
         let cmdline = Array(request.commandLine.utf8) + [0]
-        var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrd?.rawValue ?? -1,
+        var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD,
                                        commandLine: cmdline, flags: flags | (request.debug ? Self.fileDebug : 0))
         if r == -Int(EINVAL) && request.debug {
             // Kernels before 6.8 reject KEXEC_FILE_DEBUG as an unknown flag.
-            r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrd?.rawValue ?? -1, commandLine: cmdline, flags: flags)
+            r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD, commandLine: cmdline, flags: flags)
         }
         if r < 0 { throw explain(errno: Int32(-r), syscall: .file) }
     }

@@ -4,7 +4,8 @@ import SystemPackage
 
 /// Maps a whole file read-only so segments can point into the page cache without a copy.
 public enum MappedFile {
-    public static func open(_ path: String, role: String) throws(KexecError) -> ByteStorage {
+    /// `populate: false` faults pages in only when read (for a look at the headers).
+    public static func open(_ path: String, role: String, populate: Bool = true) throws(KexecError) -> ByteStorage {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
@@ -22,7 +23,7 @@ public enum MappedFile {
         let size = Int(st.st_size)
         if size == 0 { return ByteStorage([]) }
         // MAP_POPULATE: one batched fault-in instead of a page fault per 4 KiB (costly in VMs).
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.rawValue, 0), base != MAP_FAILED else {
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd.rawValue, 0), base != MAP_FAILED else {
             throw KexecError(file: path, "cannot map the \(role): \(String(cString: strerror(errno)))")
         }
         return ByteStorage(raw: UnsafeRawBufferPointer(start: base, count: size)) { raw in

@@ -26,7 +26,7 @@ struct KexecCommand: ParsableCommand {
     var noSync = false
     @Flag(name: [.customShort("i"), .customLong("no-checks")], help: "Skip purgatory's SHA-256 verification.")
     var noChecks = false
-    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (bzImage64, elf-x86_64, multiboot-x86).")
+    @Option(name: [.customShort("t"), .customLong("type")], help: "Force the image type (uki, bzImage64, elf-x86_64, multiboot-x86, multiboot2-x86).")
     var type: String?
     @Flag(name: [.customShort("s"), .customLong("kexec-file-syscall")], help: "Use kexec_file_load only.")
     var fileSyscall = false
@@ -79,7 +79,7 @@ enum Main {
         var args = Array(CommandLine.arguments.dropFirst())
         if CommandLine.arguments.isEmpty { args = Array(capturedArguments().dropFirst()) }
         do {
-            var command = try KexecCommand.parse(args)
+            var command = try KexecCommand.parse(emptyValuesSplit(args))
             try command.run()
         } catch let error as KexecError {
             printError("kexec: \(error)")
@@ -87,5 +87,20 @@ enum Main {
         } catch {
             KexecCommand.exit(withError: error)
         }
+    }
+
+    /// `--append=` (an empty value, which getopt accepts and kexec-tools users write to ask
+    /// for an empty command line) becomes `--append ""`: ArgumentParser refuses `--name=`.
+    static func emptyValuesSplit(_ args: [String]) -> [String] {
+        var out: [String] = []
+        for (i, arg) in args.enumerated() {
+            if arg == "--" { return out + args[i...] }
+            if arg.hasPrefix("--"), arg.utf8.count > 3, arg.firstIndex(of: "=") == arg.index(before: arg.endIndex) {
+                out += [String(arg.dropLast()), ""]
+            } else {
+                out.append(arg)
+            }
+        }
+        return out
     }
 }

@@ -72,6 +72,14 @@ struct CLITests {
         }
     }
 
+    /// getopt takes `--append=` as an empty value (kexec-tools users write it); so do we.
+    @Test(arguments: [(["--append="], ""), (["--append=a=b="], "a=b="), (["--append=x", "--command-line="], "")])
+    func emptyOptionValues(_ args: [String], _ line: String) throws {
+        let r = try CLIRun(["--dry-run", "-l", kernel] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("command line: \"\(line)\"\n"), "\(r.stdout)")
+    }
+
     @Test func debugPrintsDecisions() throws {
         let r = try CLIRun(["--dry-run", "-d", "-l", kernel, "--append=a"])
         #expect(r.status == 0)

@@ -8,7 +8,11 @@
 #                    /boot/vmlinuz.gz, /boot/vmlinuz.zst (the kernel compressed, for compressed-*),
 #                    /boot/vmlinux.zst (the ELF vmlinux from the bzImage, extract-vmlinux.py),
 #                    /boot/xen.gz (Xen 4.17, gzip as Debian ships it, for multiboot-*),
-#                    /scenarios/* (tests/vm/scenarios)
+#                    /boot/uki.efi (see uki.efi), /scenarios/* (tests/vm/scenarios)
+#   uki.efi          a unified kernel image made with objcopy from Debian's systemd-boot stub
+#                    (scripts/vm/setup.sh): .osrel, .cmdline "console=ttyS0 quiet panic=-1
+#                    swiftkexec-uki=<marker token>" (also in uki.cmdline), .linux = the kernel,
+#                    .initrd = second.cpio.gz, at page-aligned addresses above the stub's sections
 #   first-bench.cpio first.cpio followed by an archive with /boot/big-initrd: second.cpio.gz then
 #                    an uncompressed newc archive of random bytes, 64 MiB in all
 # Environment: KEXEC_BIN (our binary; a dynamic one gets its libraries copied too),
@@ -28,8 +32,11 @@ log() { echo "mkinitramfs: $*"; }
 
 VMLINUZ="$CACHE/vmlinuz"
 KT="$CACHE/kexec-tools"
+STUB="$CACHE/systemd-boot/linuxx64.efi.stub"
 [ -e "$VMLINUZ" ] || die "$VMLINUZ missing: run scripts/vm/setup.sh"
 [ -x "$KT/kexec" ] || die "$KT/kexec missing: run scripts/vm/setup.sh"
+[ -s "$STUB" ] || die "$STUB missing: run scripts/vm/setup.sh"
+command -v objcopy >/dev/null && command -v objdump >/dev/null || die "objcopy/objdump not found (apt-get install binutils)"
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
@@ -53,6 +60,33 @@ $CPIO tree "$OUT/second.cpio.gz.new" "$S" --gzip --nod /dev/console:c:5:1:600
 mv "$OUT/second.cpio.gz.new" "$OUT/second.cpio.gz"
 echo "$TOKEN" > "$OUT/second.token"
 log "second.cpio.gz: $(wc -c < "$OUT/second.cpio.gz") bytes, marker $TOKEN"
+
+# ---------------------------------------------------------------- unified kernel image
+# Each added section gets its own page-aligned address after the highest end (VMA + size)
+# of the stub's sections, so nothing overlaps in the image's memory layout.
+U="$STAGE/uki"
+mkdir -p "$U"
+printf 'ID=debian\nPRETTY_NAME="swift-kexec test UKI"\n' > "$U/osrel"
+printf 'console=ttyS0 quiet panic=-1 swiftkexec-uki=%s\n' "$TOKEN" > "$U/cmdline"
+end=0
+for sv in $(objdump -h "$STUB" | awk '$1 ~ /^[0-9]+$/ { print $3 ":" $4 }'); do
+    e=$((0x${sv%%:*} + 0x${sv##*:}))
+    [ "$e" -gt "$end" ] && end=$e
+done
+[ "$end" -gt 0 ] || die "objdump -h $STUB shows no sections"
+page() { echo $((($1 + 4095) / 4096 * 4096)); }
+osrel=$(page "$end")
+cmdline=$(page $((osrel + $(wc -c < "$U/osrel"))))
+linux=$(page $((cmdline + $(wc -c < "$U/cmdline"))))
+initrd=$(page $((linux + $(wc -c < "$VMLINUZ"))))
+objcopy --add-section .osrel="$U/osrel" --change-section-vma .osrel="$osrel" \
+        --add-section .cmdline="$U/cmdline" --change-section-vma .cmdline="$cmdline" \
+        --add-section .linux="$VMLINUZ" --change-section-vma .linux="$linux" \
+        --add-section .initrd="$OUT/second.cpio.gz" --change-section-vma .initrd="$initrd" \
+        "$STUB" "$OUT/uki.efi.new" || die "objcopy failed to build the UKI"
+mv "$OUT/uki.efi.new" "$OUT/uki.efi"
+head -n 1 "$U/cmdline" > "$OUT/uki.cmdline"
+log "uki.efi: $(wc -c < "$OUT/uki.efi") bytes; $(printf '.osrel 0x%x .cmdline 0x%x .linux 0x%x .initrd 0x%x' "$osrel" "$cmdline" "$linux" "$initrd")"
 
 # ---------------------------------------------------------------- first initramfs
 F="$STAGE/first"
@@ -88,6 +122,7 @@ fi
 
 cp "$VMLINUZ" "$F/boot/vmlinuz"
 cp "$OUT/second.cpio.gz" "$F/boot/second.cpio.gz"
+cp "$OUT/uki.efi" "$F/boot/uki.efi"
 # the kdump capture initramfs (scripts/vm/mkcapture.sh), when it has been built
 [ -e "$OUT/capture.cpio.gz" ] && cp "$OUT/capture.cpio.gz" "$F/boot/capture.cpio.gz"
 head -c 4096 "$VMLINUZ" > "$F/boot/bad-vmlinuz"

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Prepare everything the QEMU test harness needs on a Debian bookworm machine.
 #
-#  * installs (if missing): qemu-system-x86 busybox-static cpio python3
+#  * installs (if missing): qemu-system-x86 busybox-static cpio python3 binutils
+#    (objcopy/objdump build the UKI in mkinitramfs.sh)
 #  * downloads WITHOUT installing (apt-get download + dpkg-deb -x) into work/vm-cache/:
 #      - the kernel that linux-image-amd64 currently depends on  -> work/vm-cache/vmlinuz
 #      - its Xen modules (xen-privcmd, xen-evtchn, xenfs)          -> work/vm-cache/xen-modules/
 #      - Debian's Xen 4.17 hypervisor, gunzipped                 -> work/vm-cache/xen/xen.elf
 #      - kexec-tools (the peer)                                  -> work/vm-cache/kexec-tools/kexec
 #        plus every shared library its kexec needs (by ldd)      -> work/vm-cache/kexec-tools/lib/
+#      - systemd-boot-efi's UKI stub                             -> work/vm-cache/systemd-boot/linuxx64.efi.stub
 #
 # Idempotent: a second run with everything cached does no network access.
 # Environment: KERNEL_PKG=linux-image-... to pin another kernel package.
@@ -35,7 +37,7 @@ apt_update_once() {
 # ---------------------------------------------------------------- host tools
 missing=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in qemu-system-x86 busybox-static cpio python3; do
+for p in qemu-system-x86 busybox-static cpio python3 binutils; do
     have_pkg "$p" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -44,7 +46,7 @@ if [ -n "$missing" ]; then
     log "apt-get install -y$missing"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing || die "apt-get install failed"
 else
-    log "host packages present (qemu-system-x86 busybox-static cpio python3)"
+    log "host packages present (qemu-system-x86 busybox-static cpio python3 binutils)"
 fi
 
 # apt-get download helper: download package $1 into $CACHE/debs (cached), print the .deb path
@@ -173,4 +175,22 @@ $out"
     touch "$KT/lib/.complete"
 fi
 log "kexec-tools: $KT/kexec; libraries: $(ls "$KT/lib" | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- systemd-boot stub (uki-* scenarios)
+# Debian's EFI stub for unified kernel images; mkinitramfs.sh adds the kernel, the second
+# initramfs and a command line to it with objcopy.
+SB="$CACHE/systemd-boot"
+if [ ! -s "$SB/linuxx64.efi.stub" ]; then
+    log "downloading systemd-boot-efi"
+    deb=$(fetch_deb systemd-boot-efi)
+    rm -rf "$SB"; mkdir -p "$SB/root"
+    dpkg-deb -x "$deb" "$SB/root"
+    stub="$SB/root/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+    [ -s "$stub" ] || die "no usr/lib/systemd/boot/efi/linuxx64.efi.stub in $deb"
+    cp "$stub" "$SB/linuxx64.efi.stub.new"
+    mv "$SB/linuxx64.efi.stub.new" "$SB/linuxx64.efi.stub"
+    basename "$deb" > "$SB/package"
+    rm -rf "$SB/root"
+fi
+log "systemd-boot stub: $SB/linuxx64.efi.stub ($(cat "$SB/package" 2>/dev/null || echo '?'), $(wc -c < "$SB/linuxx64.efi.stub") bytes)"
 log "done"

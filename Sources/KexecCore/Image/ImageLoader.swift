@@ -8,7 +8,9 @@ public protocol ImageLoader: Sendable {
 }
 
 public enum ImageLoaders {
-    public static let all: [any ImageLoader] = [BzImage64Loader(), ElfX86_64Loader(), MultibootX86Loader(), Multiboot2X86Loader()]
+    /// The UKI probe comes first: it needs a `.linux` section, which a plain (EFI-stub) bzImage,
+    /// although also a PE image, never has; so bzImages still end up with BzImage64Loader.
+    public static let all: [any ImageLoader] = [UKILoader(), BzImage64Loader(), ElfX86_64Loader(), MultibootX86Loader(), Multiboot2X86Loader()]
 
     /// Picks the loader named by `-t`, or the first whose probe accepts the file.
     public static func select(type: String?, image: UnsafeRawBufferPointer, path: String) throws(KexecError) -> any ImageLoader {
@@ -20,7 +22,12 @@ public enum ImageLoaders {
             return loader
         }
         if let loader = all.first(where: { $0.probe(image) }) { return loader }
-        // Let the bzImage validator explain exactly what is wrong with the file.
+        // Let a validator explain exactly what is wrong with the file: the UKI parser for a PE
+        // image that is not a bzImage ("MZ" without "HdrS"), the bzImage one for anything else.
+        let r = LittleEndianReader(image)
+        if r.u16(PEOffset.dosMagic) == PEConstant.dosMagic, r.u32(SetupHeaderOffset.header) != SetupHeaderConstant.magic {
+            return UKILoader()
+        }
         return BzImage64Loader()
     }
 }

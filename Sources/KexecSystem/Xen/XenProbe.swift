@@ -182,11 +182,13 @@ public struct XenLoader {
         return LoadOutcome(syscall: .load, plan: plan, notes: ["loaded through Xen's KEXEC_CMD_kexec_load"])
     }
 
-    /// The bzImage's init_size window from its load address, for the mapping-only segment.
+    /// The bzImage's init_size window from its load address, for the mapping-only segment
+    /// (a UKI's from its .linux).
     public static func kernelWindow(_ plan: LoadPlan) -> PhysicalRange? {
         guard let kernel = plan.segments.first(where: { $0.role == .kernel }),
-              let file = try? MappedFile.open(plan.kernelPath, role: "kernel image"),
-              let header = try? BzImageHeaderParser.parse(file.raw) else { return nil }
+              let file = try? MappedFile.open(plan.kernelPath, role: "kernel image") else { return nil }
+        let bzImage = (try? UnifiedKernelImage.detect(file.all, path: plan.kernelPath))??.linux ?? file.all
+        guard let header = try? BzImageHeaderParser.parse(bzImage.raw) else { return nil }
         let size = max(UInt64(header.initSize), kernel.memory.size).alignedUp(XenKexec.pageSize) ?? kernel.memory.size
         return PhysicalRange(start: kernel.memory.start, size: size)
     }

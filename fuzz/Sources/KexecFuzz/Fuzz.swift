@@ -1,9 +1,10 @@
 import KexecCore
 
-/// Input layout: byte 0 picks the memory-map shape (and bit 1 the ELF argument style),
-/// bytes 1..<9 the initrd size, the rest is the kernel image, which every loader (bzImage,
-/// ELF, multiboot, ...) is asked to plan. Any input must end in a plan or a KexecError —
-/// never a trap.
+/// Input layout: byte 0 picks the memory-map shape (bit 1 the ELF argument style, bit 2
+/// whether a UKI's own command line is used), bytes 1..<9 the initrd size, the rest is the
+/// kernel image, which every loader (UKI, bzImage, ELF, multiboot, ...) is asked to plan, and
+/// the PE/COFF parser to parse (seed-uki is a UKI). Any input must end in a plan or a
+/// KexecError — never a trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
@@ -17,6 +18,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                               commandLine: String(repeating: "x", count: Int(input[0]) * 9),
                               skipChecks: input[0] & 1 == 1)
     request.elfArguments = input[0] & 2 == 0 ? .linux : .none
+    request.commandLineFromUser = input[0] & 4 == 0
     let machine = host(shape: input[0], seed: kernel)
     for loader in ImageLoaders.all {
         var r = request
@@ -33,7 +35,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             _ = error.description
         }
     }
+    fuzzPE(request)
     return 0
+}
+
+/// The PE/COFF parser and UKI detection on the same bytes (UKILoader plans in the loop above).
+func fuzzPE(_ request: LoadRequest) {
+    if let pe = try? PEImageParser.parse(request.kernel.raw) {
+        for s in pe.sections { _ = request.kernel.slice(s.fileRange).raw.count }
+    }
+    do {
+        _ = try UnifiedKernelImage.detect(request.kernel, path: "fuzz")?.summary(path: "fuzz")
+    } catch {
+        _ = error.description
+    }
 }
 
 /// Memory maps from tiny to fragmented, some built from the input's own bytes.
