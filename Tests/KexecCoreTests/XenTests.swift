@@ -286,6 +286,18 @@ final class FakeXen: XenHypercalls {
         plan.segments.first { $0.role == .kernel }.map { PhysicalRange(start: $0.memory.start, size: 0x80_0000)! }
     }
 
+    /// The window comes from the plan: body start to the end of the decompressor's copy area.
+    @Test func initSizeWindowFromThePlan() throws {
+        let big = Fixture.bzImage(bodySize: 64 * 1024) { $0.store(UInt32(0x400_0000), at: 0x260) }
+        let plan = try BzImage64Loader().plan(Fixture.request(big), host: Fixture.host())
+        let kernel = try #require(plan.segments.first { $0.role == .kernel }).memory
+        let window = try #require(XenLoadLayout.initSizeWindow(plan))
+        #expect(window == PhysicalRange(start: kernel.start, size: 0x400_0000)!)
+        let layout = try XenLoadLayout(plan: plan, kernelWindow: window)
+        #expect(layout.pieces.reduce(0) { $0 + ($1.destination.intersection(window)?.size ?? 0) } == window.size)
+        #expect(layout.pieces.contains { $0.data == nil && $0.destination.start == kernel.end && $0.role == "map kernel init_size" })
+    }
+
     @Test func layoutMapsLowMemoryAndTheKernelWindow() throws {
         let plan = try Self.plan()
         let layout = try XenLoadLayout(plan: plan, kernelWindow: Self.window(plan))

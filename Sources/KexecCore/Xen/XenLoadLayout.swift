@@ -63,6 +63,15 @@ public struct XenLoadLayout: Sendable {
         }
     }
 
+    /// A bzImage's init_size window, read off the plan (no file is read again): from the body's
+    /// start to the end of the decompressor's copy area, or the kernel segment itself when it
+    /// spans the window. nil without a kernel segment.
+    public static func initSizeWindow(_ plan: LoadPlan) -> PhysicalRange? {
+        guard let kernel = plan.segments.first(where: { $0.role == .kernel }) else { return nil }
+        let end = plan.segments.first { $0.role == .decompressorCopy }?.memory.end ?? kernel.memory.end
+        return PhysicalRange(start: kernel.memory.start, end: max(end, kernel.memory.end))
+    }
+
     /// Bytes of segment data to stage in hypercall memory (each piece page-rounded).
     public var stagedBytes: Int {
         pieces.reduce(0) { $0 + Int((UInt64($1.data?.count ?? 0)).alignedUp(XenKexec.pageSize) ?? 0) }

@@ -181,17 +181,6 @@ public struct XenLoader {
         try backend.load(plan)
         return LoadOutcome(syscall: .load, plan: plan, notes: ["loaded through Xen's KEXEC_CMD_kexec_load"])
     }
-
-    /// The bzImage's init_size window from its load address, for the mapping-only segment
-    /// (a UKI's from its .linux).
-    public static func kernelWindow(_ plan: LoadPlan) -> PhysicalRange? {
-        guard let kernel = plan.segments.first(where: { $0.role == .kernel }),
-              let file = try? MappedFile.open(plan.kernelPath, role: "kernel image") else { return nil }
-        let bzImage = (try? UnifiedKernelImage.detect(file.all, path: plan.kernelPath))??.linux ?? file.all
-        guard let header = try? BzImageHeaderParser.parse(bzImage.raw) else { return nil }
-        let size = max(UInt64(header.initSize), kernel.memory.size).alignedUp(XenKexec.pageSize) ?? kernel.memory.size
-        return PhysicalRange(start: kernel.memory.start, size: size)
-    }
 }
 
 /// What the CLI needs under Xen: the back end (hypercalls opened on first use) and a loader
@@ -205,7 +194,7 @@ public struct XenSetup {
         let facts = XenFacts.read(files)
         guard facts.usesHypercall else { return nil }
         let backend = XenBackend(version: facts.version.map { ($0.major, $0.minor) },
-                                 kernelWindow: XenLoader.kernelWindow,
+                                 kernelWindow: XenLoadLayout.initSizeWindow,
                                  open: { () throws(KexecError) -> any XenHypercalls in try PrivcmdHypercalls.open(files: files) })
         return XenSetup(facts: facts, backend: backend)
     }
