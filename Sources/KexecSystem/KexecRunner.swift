@@ -174,7 +174,8 @@ public struct KexecRunner {
     }
 
     /// `--status --json`: everything that decides what kexec can do here.
-    public func statusJSON() -> JSON {
+    /// `crashReservationBytes`: the platform's answer when it is not Linux's (Xen's crash region).
+    public func statusJSON(crashReservationBytes: UInt64? = nil) -> JSON {
         let env = environment
         let loaded = try? backend.isLoaded(crash: false)
         let crash = try? backend.isLoaded(crash: true)
@@ -187,7 +188,7 @@ public struct KexecRunner {
         return .object([
             ("default_loaded", loaded.map(JSON.bool) ?? .null),
             ("crash_loaded", crash.map(JSON.bool) ?? .null),
-            ("crash_reservation_bytes", .optional(env.crashReservationBytes)),
+            ("crash_reservation_bytes", .optional(crashReservationBytes ?? env.crashReservationBytes)),
             ("lockdown", .optional(env.lockdown)),
             ("secure_boot", .optional(env.secureBoot)),
             ("kexec_load_disabled", .optional(env.kexecLoadDisabled)),

@@ -35,14 +35,15 @@ struct Actions {
         }
         if xen != nil { choice = .load }
 
+        // Under Xen the crash region is Xen's (crashkernel= on Xen's command line), not dom0's.
+        let xenCrashBytes = { () throws -> UInt64 in try xen?.loader(runner).machine.crashRegion()?.size ?? 0 }
         if o.printCkrSize {
-            let env = KexecEnvironment.read(SystemFiles())
-            print(env.crashReservationBytes ?? 0)
+            print(xen != nil ? try xenCrashBytes() : KexecEnvironment.read(SystemFiles()).crashReservationBytes ?? 0)
             return
         }
         if o.status {
             if o.json {
-                print(runner.statusJSON().rendered())
+                print(runner.statusJSON(crashReservationBytes: xen != nil ? try? xenCrashBytes() : nil).rendered())
                 return
             }
             // kexec-tools' contract: exit 1 when the image is loaded, 0 when not.
