@@ -255,6 +255,11 @@ final class OutputBuffer {
 
 /// kexec_file_load(2) takes a file descriptor; decompressed bytes go into a sealed memfd.
 public enum SealedMemfd {
+    /// "kexec:" and the file's base name, which /proc/PID/fd shows for the memfd.
+    static func name(for path: String) -> String {
+        "kexec:" + (path.split(separator: "/").last.map(String.init) ?? path)
+    }
+
     /// A memfd named `name` holding `bytes`, sealed against any change (F_SEAL_SEAL, SHRINK,
     /// GROW, WRITE), so what the kernel reads (and what IMA would measure) is fixed.
     public static func create(name: String, bytes: UnsafeRawBufferPointer) throws(KexecError) -> FileDescriptor {

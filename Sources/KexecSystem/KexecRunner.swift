@@ -157,9 +157,7 @@ public struct KexecRunner {
     func sealedKernel(_ path: String) throws(KexecError) -> (fd: FileDescriptor, note: String)? {
         let unwrapped = try Decompression.unwrap(MappedFile.open(path, role: "kernel image"), path: path)
         guard let note = unwrapped.note(path: path) else { return nil }
-        var base = path
-        if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
-        let fd = try unwrapped.storage.all.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: "kexec:" + base, bytes: raw) }
+        let fd = try unwrapped.storage.all.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: SealedMemfd.name(for: path), bytes: raw) }
         return (fd, note + "; kexec_file_load refused the file, so it gets the decompressed kernel in a sealed memfd")
     }
 

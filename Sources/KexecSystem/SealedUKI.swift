@@ -27,14 +27,13 @@ extension KexecRunner {
         guard let uki = found else { return nil }
         let user = o.commandLineGiven ? try commandLine(o) : nil
         let inputs = uki.bootInputs(path: o.kernelPath, userInitrd: o.initrdPath, userCommandLine: user)
-        var base = o.kernelPath
-        if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
-        let kernel = try inputs.kernel.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: "kexec:\(base):.linux", bytes: raw) }
+        let base = SealedMemfd.name(for: o.kernelPath)
+        let kernel = try inputs.kernel.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: base + ":.linux", bytes: raw) }
         var notes = inputs.notes + ["kexec_file_load gets .linux (\(inputs.kernel.count) bytes) in a sealed memfd"]
         var initrd: FileDescriptor?
         if let embedded = inputs.embeddedInitrd {
             do {
-                initrd = try embedded.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: "kexec:\(base):.initrd", bytes: raw) }
+                initrd = try embedded.withRaw { raw throws(KexecError) in try SealedMemfd.create(name: base + ":.initrd", bytes: raw) }
             } catch {
                 try? kernel.close()
                 throw error

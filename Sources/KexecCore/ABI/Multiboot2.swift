@@ -45,7 +45,7 @@ public struct Multiboot2Header: Sendable, Equatable {
         return nil
     }
 
-    /// Reads the tags up to the end tag; nil with a reason when they are malformed.
+    /// Reads the tags up to the end tag; throws a one-line reason when they are malformed.
     public mutating func readTags(_ raw: UnsafeRawBufferPointer) throws(KexecError) {
         let r = LittleEndianReader(raw)
         let length = Int(r.u32(offset + 8) ?? 0)

@@ -5,7 +5,6 @@ public struct BzImage64Loader: ImageLoader {
     public let typeName = "bzImage64"
     public init() {}
 
-    static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!   // BIOS data, trampolines
 
     public func probe(_ image: UnsafeRawBufferPointer) -> Bool {
         (try? BzImageHeaderParser.parse(image)) != nil
@@ -18,7 +17,7 @@ public struct BzImage64Loader: ImageLoader {
                      "memory map from \(host.memoryMapSource): \(host.memoryMap.entries.count) entries, \(host.memoryMap.ram.count) RAM ranges"]
 
         var placer = request.crash.map { Placer(ram: CrashPlanning.freeMemory(host.memoryMap, reservations: $0.reservations)) }
-            ?? Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+            ?? Placer(aboveFirstMiB: host.memoryMap)
         // kdump: the ELF core header and the low-memory backup come first, inside the reservation.
         var crashParts: CrashParts?
         if let crash = request.crash {
@@ -153,7 +152,7 @@ extension BzImage64Loader {
 extension Placer {
     /// Prefers memory below 4 GiB (which every boot path can reach), then any RAM up to `max`.
     mutating func allocateBelow4GFirst(size: UInt64, alignment: UInt64, min: UInt64, max: UInt64) -> UInt64? {
-        if let at = allocate(.init(size: size, alignment: alignment, min: min, max: Swift.min(max, 1 << 32))) { return at }
+        if let at = allocate(.init(size: size, alignment: alignment, min: min, max: Swift.min(max, Self.fourGiB))) { return at }
         return allocate(.init(size: size, alignment: alignment, min: min, max: max))
     }
 

@@ -5,8 +5,6 @@ public struct ElfX86_64Loader: ImageLoader {
     public let typeName = "elf-x86_64"
     public init() {}
 
-    static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!
-
     public func probe(_ image: UnsafeRawBufferPointer) -> Bool {
         let r = LittleEndianReader(image)
         return ElfExecutable.looksLikeELF(image) && image[4] == ELF.ELFCLASS64
@@ -24,15 +22,10 @@ public struct ElfX86_64Loader: ImageLoader {
             throw KexecError(file: request.kernelPath, field: "-p", "kdump with an ELF kernel is not supported yet; load the bzImage as the capture kernel")
         }
         var notes = ["\(request.kernelPath): ELF64 x86_64 executable, \(exe.loads.count) PT_LOAD segments, entry \(hex(exe.entry)), arguments: \(request.elfArguments.rawValue)"]
-        var placer = Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
-        for (i, s) in segments.enumerated() {
-            guard host.memoryMap.isRAM(s.memory), placer.free.contains(where: { $0.contains(s.memory) }) else {
-                throw KexecError(file: request.kernelPath, field: "PT_LOAD \(s.memory)",
-                                 "expected System RAM above 1 MiB in the memory map (\(host.memoryMapSource)); this kernel cannot be loaded at its physical address here")
-            }
-            placer.take(s.memory)
-            notes.append("PT_LOAD \(i): \(s.dataSize) bytes at \(s.memory)")
-        }
+        var placer = Placer(aboveFirstMiB: host.memoryMap)
+        try placer.claimFixed(segments, host: host, path: request.kernelPath, field: "PT_LOAD",
+                              expectation: "expected System RAM above 1 MiB in the memory map (\(host.memoryMapSource)); this kernel cannot be loaded at its physical address here")
+        for (i, s) in segments.enumerated() { notes.append("PT_LOAD \(i): \(s.dataSize) bytes at \(s.memory)") }
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
                             entry: 0, kernelEntry: exe.entry, bootParamsAddress: 0, commandLine: request.commandLine,
                             crash: false, skipChecks: request.skipChecks, notes: notes)

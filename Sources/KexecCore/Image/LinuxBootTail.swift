@@ -3,7 +3,7 @@
 /// purgatory handing over with rsi = boot_params.
 enum LinuxBootTail {
     static let initrdMinimum: UInt64 = 16 << 20
-    static let fourGiB: UInt64 = 1 << 32
+    static let fourGiB = Placer.fourGiB
 
     /// Places the initrd page aligned at or above 16 MiB and below `limit`, preferring memory
     /// below 4 GiB. `tooLarge` gives the error for a crash load (which names the reservation).

@@ -7,8 +7,7 @@ public struct MultibootX86Loader: ImageLoader {
     public let typeName = "multiboot-x86"
     public init() {}
 
-    static let lowReserved = PhysicalRange(start: 0, size: 0x10_0000)!
-    static let fourGiB: UInt64 = 1 << 32
+    static let fourGiB = Placer.fourGiB
     static let loaderName = "swift-kexec"
     /// Header flag bits 0-15 are requirements; these are the ones we can meet.
     static let understoodFlags = MultibootHeader.flagPageAlign | MultibootHeader.flagMemoryInfo | MultibootHeader.flagVideoMode
@@ -33,7 +32,7 @@ public struct MultibootX86Loader: ImageLoader {
         if header.flags & MultibootHeader.flagVideoMode != 0 {
             notes.append("the kernel asks for a video mode; it keeps the current one (no framebuffer information is passed)")
         }
-        var placer = Placer(ram: host.memoryMap.ram, reserved: [Self.lowReserved])
+        var placer = Placer(aboveFirstMiB: host.memoryMap)
         try Self.take(kernelSegments, placer: &placer, host: host, path: path, notes: &notes)
         let (moduleSegments, modules) = try Self.placeModules(request, placer: &placer, notes: &notes)
         // GRUB legacy and Xen read the image's name as the command line's first word.
@@ -117,14 +116,9 @@ public struct MultibootX86Loader: ImageLoader {
 
     /// Claims the kernel's fixed addresses: RAM above 1 MiB and below 4 GiB.
     static func take(_ segments: [Segment], placer: inout Placer, host: HostInfo, path: String, notes: inout [String]) throws(KexecError) {
-        for s in segments {
-            guard s.memory.end <= fourGiB, host.memoryMap.isRAM(s.memory), placer.free.contains(where: { $0.contains(s.memory) }) else {
-                throw KexecError(file: path, field: "load address \(s.memory)",
-                                 "expected System RAM above 1 MiB and below 4 GiB in the memory map (\(host.memoryMapSource))")
-            }
-            placer.take(s.memory)
-            notes.append("kernel: \(s.dataSize) bytes at \(s.memory)")
-        }
+        try placer.claimFixed(segments, host: host, path: path, field: "load address", limit: fourGiB,
+                              expectation: "expected System RAM above 1 MiB and below 4 GiB in the memory map (\(host.memoryMapSource))")
+        for s in segments { notes.append("kernel: \(s.dataSize) bytes at \(s.memory)") }
     }
 
     /// Each module page aligned below 4 GiB, top-down, with its string.

@@ -62,3 +62,28 @@ public struct Placer: Sendable {
 
     public var largestHole: UInt64 { free.map(\.size).max() ?? 0 }
 }
+
+extension Placer {
+    /// BIOS data, EBDA and real-mode trampolines: never handed out for a normal load.
+    public static let firstMiB = PhysicalRange(start: 0, size: 0x10_0000)!
+    /// What 32-bit pointers (boot_params fields, multiboot, purgatory's 32-bit exit) reach.
+    public static let fourGiB: UInt64 = 1 << 32
+
+    /// Free RAM above the first MiB.
+    public init(aboveFirstMiB map: MemoryMap) {
+        self.init(ram: map.ram, reserved: [Self.firstMiB])
+    }
+
+    /// Claims segments that must sit at fixed physical addresses (ELF PT_LOADs, a multiboot
+    /// kernel): each must be free System RAM above the first MiB and end at or below `limit`.
+    /// The error names `field` followed by the range.
+    mutating func claimFixed(_ segments: [Segment], host: HostInfo, path: String, field: String,
+                             limit: UInt64 = .max, expectation: String) throws(KexecError) {
+        for s in segments {
+            guard s.memory.end <= limit, host.memoryMap.isRAM(s.memory), free.contains(where: { $0.contains(s.memory) }) else {
+                throw KexecError(file: path, field: "\(field) \(s.memory)", expectation)
+            }
+            take(s.memory)
+        }
+    }
+}
