@@ -19,7 +19,7 @@ swift build --build-tests
 SWIFT_KEXEC_NO_SYSCALLS=1 swift test 2>&1 | tee work/unit-tests.log | grep -E '✘|Test run|error:' || true
 grep -q 'Test run with .* passed' work/unit-tests.log
 
-step "fuzz: bzImage parser and planner for ${fuzz_seconds}s"
+step "fuzz: every image loader (probe, parse, plan) for ${fuzz_seconds}s"
 fuzz/run.sh "$fuzz_seconds"
 
 step "static release binary"

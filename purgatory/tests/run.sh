@@ -12,7 +12,9 @@
 #            (guest TSC; the host is rarely quiet, so compare runs made side by side)
 # --peer     with --bench: the same for kexec-tools' purgatory SHA-256, taken from the
 #            Debian kexec-tools package (apt-get download; its purgatory object is linked
-#            into the test kernel with prefixed symbols)
+#            into the test kernel with prefixed symbols), and the ratio of the two times
+# --rounds N repeat the benchmark N times (ours and kexec-tools back to back in each
+#            round, so both see the same host load) and print the median ratio per CPU
 #
 # Uses the committed Sources/KexecCore/Purgatory/PurgatoryBlob.swift state: it runs
 # `purgatory/build.sh --check` first. Needs qemu-system-x86_64, gcc, GNU binutils, python3.
@@ -21,11 +23,15 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench=0
 peer=0
-for a in "$@"; do
+rounds=1
+while [ $# -gt 0 ]; do
+    a=$1
+    shift
     case "$a" in
+        --rounds) rounds=$1; shift ;;
         --bench) bench=1 ;;
         --peer) peer=1; bench=1 ;;
-        *) echo "usage: $0 [--bench] [--peer]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--bench] [--peer] [--rounds N]" >&2; exit 2 ;;
     esac
 done
 
@@ -118,17 +124,38 @@ if [ "$bench" = 1 ]; then
     blen=16777216
     mhz=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
     read -r b0 _ < <(digests $blen)
-    for cpu in max qemu64; do
-        modes="bench"
-        [ "$peer" = 1 ] && modes="bench peer"
-        for m in $modes; do
-            out=$(boot "$cpu" 300 mode=$m len=$blen reps=5 tscmhz="$mhz")
-            best=$(grep -o 'us=[0-9]*' <<<"$out" | cut -d= -f2 | sort -n | head -1)
-            grep -q "^sha256 $b0 " <<<"$out" || { echo "FAIL  bench $m: wrong digest"; failed=1; }
-            name=ours; [ "$m" = peer ] && name=kexec-tools
-            awk -v n="$name" -v c="$cpu" -v us="$best" -v l=$blen \
-                'BEGIN { printf "bench %-11s -cpu %-6s %6.1f MB/s (best of 5, 16 MiB)\n", n, c, l / us }'
+    modes="bench"
+    [ "$peer" = 1 ] && modes="bench peer"
+    ratios="$tmp/ratios"
+    : > "$ratios"
+    round=1
+    while [ "$round" -le "$rounds" ]; do
+        for cpu in max qemu64; do
+            declare -A us=()
+            for m in $modes; do
+                out=$(boot "$cpu" 300 mode=$m len=$blen reps=5 tscmhz="$mhz")
+                best=$(grep -o 'us=[0-9]*' <<<"$out" | cut -d= -f2 | sort -n | head -1)
+                grep -q "^sha256 $b0 " <<<"$out" || { echo "FAIL  bench $m: wrong digest"; failed=1; continue; }
+                us[$m]=$best
+                name=ours; [ "$m" = peer ] && name=kexec-tools
+                awk -v n="$name" -v c="$cpu" -v us="$best" -v l=$blen -v r=$round \
+                    'BEGIN { printf "bench round %d %-11s -cpu %-6s %6.1f MB/s (best of 5, 16 MiB)\n", r, n, c, l / us }'
+            done
+            if [ -n "${us[bench]:-}" ] && [ -n "${us[peer]:-}" ]; then
+                echo "$cpu $(awk -v a="${us[bench]}" -v b="${us[peer]}" 'BEGIN { printf "%.3f", a / b }')" >> "$ratios"
+            fi
+            unset us
         done
+        round=$((round + 1))
+    done
+    for cpu in max qemu64; do
+        awk -v c="$cpu" '$1 == c { v[n++] = $2 } END {
+            if (n == 0) exit
+            for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+            m = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+            s = ""; for (i = 0; i < n; i++) s = s " " v[i]
+            printf "bench ratio ours/kexec-tools time, -cpu %-6s median %.2f of %d rounds (sorted:%s)\n", c, m, n, s
+        }' "$ratios"
     done
 fi
 exit $failed

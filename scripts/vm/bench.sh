@@ -6,7 +6,8 @@
 #               as --module (kexec-tools cannot probe Debian's xen.gz itself)
 #   bench-exec  EXEC_RUNS boots per variant {ours,peer} x {checks, -i}: host-side time from the
 #               serial line printed just before `kexec -e` to the second kernel's first console
-#               line ("Linux version ...") and to its /init (SECOND-KERNEL-UP)
+#               line ("Linux version ...", printed by earlyprintk before the timer calibration,
+#               whose failures under TCG add seconds at random) and to its /init (SECOND-KERNEL-UP)
 # Prints medians and ratios ours/peer.  Results: work/vm-logs/bench-results.jsonl
 # (with VM_OUT=DIR: images in DIR/vm, logs in DIR/vm-logs, so it can run beside test.sh)
 #
