@@ -185,11 +185,44 @@ struct ElfLoaderTests {
         #expect(error?.file == "test-kernel", "\(name)")
     }
 
-    @Test func crashLoadsAreRefusedForELF() throws {
-        var request = ElfFixture.request(vmlinux)
-        request.crash = CrashInputs(reservations: [PhysicalRange(start: 0x3000_0000, size: 0x1000_0000)!],
-                                    layout: CrashDumpLayout(cpuNotes: [], vmcoreinfoNotes: [], kernelText: nil, memory: [], pageOffset: 0))
-        #expect(throws: KexecError.self) { try ElfX86_64Loader().plan(request, host: Fixture.host()) }
+    static let reservation = PhysicalRange(start: 0x3000_0000, size: 0x1000_0000)!
+
+    static func crash(_ reservations: [PhysicalRange] = [reservation]) -> CrashInputs {
+        CrashInputs(reservations: reservations,
+                    layout: CrashDumpLayout(cpuNotes: [PhysicalRange(start: 0x7f00_0000, size: 0x400)!], vmcoreinfoNotes: [],
+                                            kernelText: nil, memory: Fixture.memoryMap().ram, pageOffset: 0))
+    }
+
+    /// kdump with a vmlinux: the PT_LOADs move together (offsets kept) to a 2 MiB-aligned
+    /// address in the reservation, the entry with them; everything else as for a bzImage.
+    @Test func crashLoadMovesPTLoadsIntoTheReservation() throws {
+        var request = ElfFixture.request(vmlinux, initrd: [UInt8](repeating: 9, count: 10_000), commandLine: "console=ttyS0")
+        request.crash = Self.crash()
+        let plan = try ElfX86_64Loader().plan(request, host: Fixture.host())
+        #expect(plan.crash)
+        for s in plan.segments { #expect(Self.reservation.contains(s.memory), "\(s.role) \(s.memory)") }
+        let kernels = plan.segments.filter { $0.role == .kernel }.sorted { $0.memory.start < $1.memory.start }
+        #expect(kernels.count == 2 && kernels[0].memory.start % (2 << 20) == 0)
+        #expect(kernels[1].memory.start - kernels[0].memory.start == 0x20_0000)       // 0x1200000 - 0x1000000
+        #expect(plan.kernelEntry == kernels[0].memory.start)                          // entry 0x1000000 moved along
+        let header = try #require(plan.segments.first { $0.role == .elfCoreHeader })
+        #expect(plan.commandLine == "console=ttyS0 elfcorehdr=\(header.memory.start >> 10)K")
+        #expect(Set(plan.segments.map(\.role)) == [.kernel, .initrd, .bootParams, .purgatory, .elfCoreHeader, .backup])
+        let p = try ElfFixture.params(plan)
+        #expect(p.u64(64) == plan.kernelEntry && p.u64(32) == plan.bootParamsAddress)
+        try SegmentRules.check(plan.segments, memoryMap: Fixture.memoryMap())
+    }
+
+    @Test func crashLoadRefusals() throws {
+        var request = ElfFixture.request(vmlinux, commandLine: "", style: .none)
+        request.crash = Self.crash()
+        let none = #expect(throws: KexecError.self) { try ElfX86_64Loader().plan(request, host: Fixture.host()) }
+        #expect(none?.description.contains("--args-none: a capture kernel needs boot_params") == true, "\(none?.description ?? "")")
+        // A reservation smaller than the PT_LOADs' span (0x205000 bytes): both sizes named.
+        request = ElfFixture.request(vmlinux)
+        request.crash = Self.crash([PhysicalRange(start: 0x3000_0000, size: 0x20_0000)!])
+        let small = #expect(throws: KexecError.self) { try ElfX86_64Loader().plan(request, host: Fixture.host()) }
+        #expect(small?.description.contains("the capture kernel needs 2117632 bytes (its PT_LOADs)") == true, "\(small?.description ?? "")")
     }
 
     @Test func probingPicksTheRightLoader() throws {

@@ -8,7 +8,8 @@
 #                    /boot/vmlinuz.gz, /boot/vmlinuz.zst (the kernel compressed, for compressed-*),
 #                    /boot/vmlinux.zst (the ELF vmlinux from the bzImage, extract-vmlinux.py),
 #                    /boot/xen.gz (Xen 4.17, gzip as Debian ships it, for multiboot-*),
-#                    /boot/uki.efi (see uki.efi), /scenarios/* (tests/vm/scenarios)
+#                    /boot/uki.efi (see uki.efi), /boot/hello.elf (tests/vm/elf-hello.S, for
+#                    elf-args-none), /scenarios/* (tests/vm/scenarios)
 #   uki.efi          a unified kernel image made with objcopy from Debian's systemd-boot stub
 #                    (scripts/vm/setup.sh): .osrel, .cmdline "console=ttyS0 quiet panic=-1
 #                    swiftkexec-uki=<marker token>" (also in uki.cmdline), .linux = the kernel,
@@ -132,6 +133,11 @@ zstd -q -19 -c < "$VMLINUZ" > "$F/boot/vmlinuz.zst" || die "zstd failed (apt-get
 python3 "$ROOT/scripts/vm/extract-vmlinux.py" "$VMLINUZ" "$STAGE/vmlinux" > /dev/null || die "extract-vmlinux failed"
 zstd -q -8 -c < "$STAGE/vmlinux" > "$F/boot/vmlinux.zst" || die "zstd failed"
 rm -f "$STAGE/vmlinux"
+# a bare ELF64 that prints its rsi and halts (elf-args-none), linked at 16 MiB
+as --64 -o "$STAGE/hello.o" "$ROOT/tests/vm/elf-hello.S" || die "as failed on tests/vm/elf-hello.S"
+ld -static -nostdlib --build-id=none -z max-page-size=4096 -Ttext=0x1000000 -e _start \
+    -o "$F/boot/hello.elf" "$STAGE/hello.o" || die "ld failed for hello.elf"
+rm -f "$STAGE/hello.o"
 # Xen 4.17 as Debian ships it (gzip), for the multiboot scenarios
 XEN_ELF="$ROOT/work/vm-cache/xen/xen.elf"
 [ -s "$XEN_ELF" ] && gzip -9 -n -c < "$XEN_ELF" > "$F/boot/xen.gz"

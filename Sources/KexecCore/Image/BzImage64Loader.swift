@@ -21,7 +21,7 @@ public struct BzImage64Loader: ImageLoader {
         // kdump: the ELF core header and the low-memory backup come first, inside the reservation.
         var crashParts: CrashParts?
         if let crash = request.crash {
-            crashParts = try Self.placeCrashSegments(crash, host: host, placer: &placer, notes: &notes)
+            crashParts = try CrashParts.place(crash, host: host, placer: &placer, notes: &notes)
         }
         let commandLine = request.commandLine + (crashParts.map { " elfcorehdr=\($0.header.memory.start >> 10)K" } ?? "")
         let cmdlineLength = commandLine.utf8.count
@@ -112,40 +112,20 @@ struct CrashParts {
     var e820: [E820Entry]
 }
 
-extension BzImage64Loader {
+extension CrashInputs {
     /// One sentence with both sizes, so the user knows how much crashkernel= to ask for.
-    static func tooLarge(_ request: LoadRequest, kernelMemory: UInt64, _ crash: CrashInputs) -> KexecError {
-        let total = crash.reservations.reduce(0) { $0 + $1.size }
+    /// `what` says where the kernel's size comes from ("init_size", "its PT_LOADs").
+    func tooLarge(_ request: LoadRequest, kernelMemory: UInt64, what: String) -> KexecError {
+        let total = reservations.reduce(0) { $0 + $1.size }
         let initrd = request.initrd.map { " and the initrd \($0.count) bytes" } ?? ""
         return KexecError(file: request.kernelPath, field: "crash reservation",
-                          "the capture kernel needs \(kernelMemory) bytes (init_size)\(initrd), but the crash reservation is \(total) bytes (\(total >> 20) MiB); reserve more with crashkernel= or use a smaller kernel or initrd")
+                          "the capture kernel needs \(kernelMemory) bytes (\(what))\(initrd), but the crash reservation is \(total) bytes (\(total >> 20) MiB); reserve more with crashkernel= or use a smaller kernel or initrd")
     }
+}
 
-    static func placeCrashSegments(_ crash: CrashInputs, host: HostInfo, placer: inout Placer,
-                                   notes: inout [String]) throws(KexecError) -> CrashParts {
-        var layout = crash.layout
-        let reservation = crash.reservations.map(\.description).joined(separator: " ")
-        var backup: Segment?
-        if let source = CrashPlanning.backupSource(host.memoryMap) {
-            let size = source.size.alignedUp(pageSize)!
-            guard let at = placer.allocate(.init(size: size)) else {
-                throw KexecError(field: "crash reservation", "no room for the \(size)-byte low-memory backup in \(reservation)")
-            }
-            layout.backup = .init(source: source, copy: at)
-            backup = Segment(role: .backup, data: nil, memory: PhysicalRange(start: at, size: size)!)
-            notes.append("backup of low memory \(source) goes to \(hex(at)) (purgatory copies it)")
-        }
-        let headerSize = UInt64(CoreHeaderBuilder.size(for: layout)).alignedUp(pageSize)!
-        guard let headerAt = placer.allocate(.init(size: headerSize)) else {
-            throw KexecError(field: "crash reservation", "no room for the \(headerSize)-byte ELF core header in \(reservation)")
-        }
-        let bytes = CoreHeaderBuilder.build(layout)
-        let header = Segment(role: .elfCoreHeader, data: ByteStorage(bytes).all, memory: PhysicalRange(start: headerAt, size: headerSize)!)
-        notes.append("ELF core header at \(hex(headerAt)): \(layout.cpuNotes.count) CPU notes, \(layout.vmcoreinfoNotes.count) vmcoreinfo, \(layout.memory.count) memory ranges")
-        let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations,
-                                             backupSource: layout.backup?.source,
-                                             exclude: [header.memory] + [backup?.memory].compactMap { $0 })
-        return CrashParts(header: header, backup: backup, layout: layout, e820: e820)
+extension BzImage64Loader {
+    static func tooLarge(_ request: LoadRequest, kernelMemory: UInt64, _ crash: CrashInputs) -> KexecError {
+        crash.tooLarge(request, kernelMemory: kernelMemory, what: "init_size")
     }
 }
 
@@ -198,5 +178,36 @@ extension LoadPlan {
                                 memory: PhysicalRange(start: address, size: Purgatory.memorySize)!))
         notes.append("purgatory \(blob.count) bytes at \(hex(address)), entry \(hex(entry)), verifies \(p.regions.count) regions\(skipChecks ? " (checks skipped: -i)" : "")")
         try SegmentRules.check(segments, memoryMap: host.memoryMap)
+    }
+}
+
+extension CrashParts {
+    /// Places the low-memory backup and the ELF core header inside the reservation (the
+    /// first allocations of a kdump load) and derives the capture kernel's e820.
+    static func place(_ crash: CrashInputs, host: HostInfo, placer: inout Placer,
+                      notes: inout [String]) throws(KexecError) -> CrashParts {
+        var layout = crash.layout
+        let reservation = crash.reservations.map(\.description).joined(separator: " ")
+        var backup: Segment?
+        if let source = CrashPlanning.backupSource(host.memoryMap) {
+            let size = source.size.alignedUp(pageSize)!
+            guard let at = placer.allocate(.init(size: size)) else {
+                throw KexecError(field: "crash reservation", "no room for the \(size)-byte low-memory backup in \(reservation)")
+            }
+            layout.backup = .init(source: source, copy: at)
+            backup = Segment(role: .backup, data: nil, memory: PhysicalRange(start: at, size: size)!)
+            notes.append("backup of low memory \(source) goes to \(hex(at)) (purgatory copies it)")
+        }
+        let headerSize = UInt64(CoreHeaderBuilder.size(for: layout)).alignedUp(pageSize)!
+        guard let headerAt = placer.allocate(.init(size: headerSize)) else {
+            throw KexecError(field: "crash reservation", "no room for the \(headerSize)-byte ELF core header in \(reservation)")
+        }
+        let bytes = CoreHeaderBuilder.build(layout)
+        let header = Segment(role: .elfCoreHeader, data: ByteStorage(bytes).all, memory: PhysicalRange(start: headerAt, size: headerSize)!)
+        notes.append("ELF core header at \(hex(headerAt)): \(layout.cpuNotes.count) CPU notes, \(layout.vmcoreinfoNotes.count) vmcoreinfo, \(layout.memory.count) memory ranges")
+        let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations,
+                                             backupSource: layout.backup?.source,
+                                             exclude: [header.memory] + [backup?.memory].compactMap { $0 })
+        return CrashParts(header: header, backup: backup, layout: layout, e820: e820)
     }
 }
