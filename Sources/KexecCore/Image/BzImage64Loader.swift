@@ -23,7 +23,7 @@ public struct BzImage64Loader: ImageLoader {
         if let crash = request.crash {
             crashParts = try CrashParts.place(crash, host: host, placer: &placer, notes: &notes)
         }
-        let commandLine = request.commandLine + (crashParts.map { " elfcorehdr=\($0.header.memory.start >> 10)K" } ?? "")
+        let commandLine = request.commandLine + (crashParts?.commandLineSuffix ?? "")
         let cmdlineLength = commandLine.utf8.count
         guard cmdlineLength <= header.cmdlineSize else {
             throw KexecError(file: request.kernelPath, field: "cmdline_size",
@@ -55,7 +55,7 @@ public struct BzImage64Loader: ImageLoader {
             kernelAt = header.prefAddress
         }
         var segments = Self.kernelSegments(body: body, at: kernelAt, memory: kernelMemory)
-        if let crashParts { segments += [crashParts.header, crashParts.backup].compactMap { $0 } }
+        segments += crashParts?.segments ?? []
         notes.append("kernel body \(body.count) bytes at \(hex(kernelAt)), memory \(kernelMemory) (init_size), entry \(hex(kernelAt + SetupHeaderConstant.entry64Offset)); segments \(segments.map { $0.memory.description }.joined(separator: " + "))")
 
         // initrd: below initrd_addr_max unless the kernel reads the ext_ramdisk fields.
@@ -110,6 +110,11 @@ struct CrashParts {
     var backup: Segment?
     var layout: CrashDumpLayout
     var e820: [E820Entry]
+
+    /// The kdump-only segments to load with the kernel.
+    var segments: [Segment] { [header, backup].compactMap { $0 } }
+    /// Appended to the capture kernel's command line: where its ELF core header is.
+    var commandLineSuffix: String { " elfcorehdr=\(header.memory.start >> 10)K" }
 }
 
 extension CrashInputs {

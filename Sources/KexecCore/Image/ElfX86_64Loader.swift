@@ -37,8 +37,8 @@ public struct ElfX86_64Loader: ImageLoader {
                                   expectation: "expected System RAM above 1 MiB in the memory map (\(host.memoryMapSource)); this kernel cannot be loaded at its physical address here")
         }
         for (i, s) in segments.enumerated() { notes.append("PT_LOAD \(i): \(s.dataSize) bytes at \(s.memory)") }
-        let commandLine = request.commandLine + (crashParts.map { " elfcorehdr=\($0.header.memory.start >> 10)K" } ?? "")
-        if let crashParts { segments += [crashParts.header, crashParts.backup].compactMap { $0 } }
+        let commandLine = request.commandLine + (crashParts?.commandLineSuffix ?? "")
+        segments += crashParts?.segments ?? []
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
                             entry: 0, kernelEntry: entry, bootParamsAddress: 0, commandLine: commandLine,
                             crash: request.crash != nil, skipChecks: request.skipChecks, notes: notes)
@@ -49,7 +49,7 @@ public struct ElfX86_64Loader: ImageLoader {
                                  "passes no arguments, so --initrd and --append/--command-line would be lost; use --args-linux")
             }
             try LinuxBootTail.placePurgatory(&plan, request: request, placer: &placer, host: host,
-                                             registers: PurgatoryHandOver(rip: exe.entry))
+                                             registers: PurgatoryHandOver(rip: entry))
         case .linux:
             let header = SetupHeader.forELFKernel
             guard commandLine.utf8.count <= header.cmdlineSize else {
