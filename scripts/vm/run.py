@@ -66,7 +66,10 @@ class Expect:
         self.parse(name)
 
     def parse(self, name):
+        # NAME.expect is a scenario; NAME.inc is only a part that scenarios include
         path = os.path.join(SCEN_DIR, name + ".expect")
+        if not os.path.exists(path):
+            path = os.path.join(SCEN_DIR, name + ".inc")
         if not os.path.exists(path):
             raise SystemExit("run.py: no such scenario: %s (missing %s)" % (name, path))
         with open(path) as f:
