@@ -223,6 +223,13 @@ struct ElfLoaderTests {
         request.crash = Self.crash([PhysicalRange(start: 0x3000_0000, size: 0x20_0000)!])
         let small = #expect(throws: KexecError.self) { try ElfX86_64Loader().plan(request, host: Fixture.host()) }
         #expect(small?.description.contains("the capture kernel needs 2117632 bytes (its PT_LOADs)") == true, "\(small?.description ?? "")")
+        // startup_64 needs a 2 MiB-aligned physical base, which a 1 MiB-aligned image cannot keep.
+        let odd = ElfFixture.elf64([L(paddr: 0x110_0000, offset: 0x1000, filesz: 0x1000, memsz: 0x1000)], entry: 0x110_0000)
+        request = ElfFixture.request(odd)
+        request.crash = Self.crash()
+        let unaligned = #expect(throws: KexecError.self) { try ElfX86_64Loader().plan(request, host: Fixture.host()) }
+        #expect(unaligned?.description == "test-kernel: PT_LOAD: the lowest PT_LOAD is not 2 MiB aligned, so this kernel cannot run from the crash reservation",
+                "\(unaligned?.description ?? "")")
     }
 
     @Test func probingPicksTheRightLoader() throws {
