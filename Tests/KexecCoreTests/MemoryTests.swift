@@ -62,6 +62,18 @@ struct PlacerTests {
         #expect(Placer(ram: free).find(request) == expected)
     }
 
+    /// (free RAM, request, expected start) for a placer whose own direction is bottom-up:
+    /// a request without a direction takes the placer's, one with a direction keeps it.
+    @Test(arguments: [
+        ([r(0x1000, 0x3000), r(0x10000, 0x20000)], Req(size: 0x1000), UInt64?(0x1000)),
+        ([r(0x1000, 0x3000), r(0x10000, 0x20000)], Req(size: 0x4000, alignment: 0x8000), UInt64?(0x10000)),
+        ([r(0x1000, 0x3000), r(0x10000, 0x20000)], Req(size: 0x1000, min: 0x2800), UInt64?(0x10000)),
+        ([r(0x1000, 0x3000), r(0x10000, 0x20000)], Req(size: 0x1000, topDown: true), UInt64?(0x1f000)),
+    ])
+    func findBottomUp(_ free: [PhysicalRange], _ request: Req, _ expected: UInt64?) {
+        #expect(Placer(ram: free, topDown: false).find(request) == expected)
+    }
+
     @Test func allocationsNeverOverlap() {
         var p = Placer(ram: [r(0, 0x100000)], reserved: [r(0, 0x1000)])
         var taken: [PhysicalRange] = []

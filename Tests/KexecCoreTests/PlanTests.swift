@@ -28,6 +28,26 @@ struct PlanTests {
         try SegmentRules.check(p.segments, memoryMap: Fixture.memoryMap())
     }
 
+    /// A normal load goes bottom-up (Placer(normalLoad:)): the kernel at its pref_address,
+    /// the initrd right above the init_size window, boot_params and purgatory from 1 MiB.
+    /// A crash load keeps to the top of its reservation.
+    @Test func normalLoadsGoBottomUpCrashLoadsTopDown() throws {
+        let p = try plan(Fixture.request(kernel, initrd: initrd))
+        let at = Dictionary(uniqueKeysWithValues: p.segments.map { ($0.role, $0.memory) })
+        #expect(at[.kernel] == PhysicalRange(start: 0x100_0000, size: 0x40_0000))
+        #expect(at[.initrd]?.start == 0x140_0000)
+        let bootParams = try #require(at[.bootParams]), purgatory = try #require(at[.purgatory])
+        #expect(bootParams.start == 0x10_0000 && purgatory.start == bootParams.end)
+
+        let reservation = PhysicalRange(start: 0x4000_0000, size: 256 << 20)!
+        var req = Fixture.request(kernel, initrd: initrd)
+        req.crash = CrashInputs(reservations: [reservation], layout: CrashDumpLayout(
+            cpuNotes: [], vmcoreinfoNotes: [], kernelText: nil, memory: [], pageOffset: 0))
+        let c = try plan(req)
+        let kernelInCrash = try #require(c.segments.first { $0.role == .kernel }).memory
+        #expect(kernelInCrash.end > reservation.end - 0x40_0000 - 0x20_0000)
+    }
+
     /// A big init_size: the body and the top of the window are destinations, the middle is
     /// kept free but not zero-filled; nothing else is placed anywhere in the window.
     @Test func bigInitSizeSplitsIntoBodyAndDecompressorCopy() throws {

@@ -274,17 +274,15 @@ final class FakeXen: XenHypercalls {
 // MARK: - layout, back end, status design
 
 @Suite struct XenBackendTests {
+    /// init_size 64 MiB, so the kernel's segments (body and decompressor copy) leave a
+    /// middle part of the window for the layout to map.
     static func plan(initrd: Bool = true, crash: Bool = false) throws -> LoadPlan {
-        let kernel = Fixture.bzImage(bodySize: 3 * 4096 + 100)
+        let kernel = Fixture.bzImage(bodySize: 3 * 4096 + 100) { $0.store(UInt32(0x400_0000), at: 0x260) }
         return try BzImage64Loader().plan(Fixture.request(kernel, initrd: initrd ? Array(repeating: 0x5a, count: 5000) : nil),
                                           host: Fixture.host())
     }
 
-    /// A window larger than the kernel segment (which already spans init_size = 0x400000), so
-    /// the layout has a remainder to map.
-    static func window(_ plan: LoadPlan) -> PhysicalRange? {
-        plan.segments.first { $0.role == .kernel }.map { PhysicalRange(start: $0.memory.start, size: 0x80_0000)! }
-    }
+    static func window(_ plan: LoadPlan) -> PhysicalRange? { XenLoadLayout.initSizeWindow(plan) }
 
     /// The window comes from the plan: body start to the end of the decompressor's copy area.
     @Test func initSizeWindowFromThePlan() throws {

@@ -1,6 +1,7 @@
 /// Loads a bzImage through its 64-bit entry point with our purgatory (kexec_load path).
-/// Placement follows the kernel's own kexec_file loader: top-down in RAM, kernel aligned to
-/// kernel_alignment at or above max(1 MiB, pref_address), initrd at or above 16 MiB.
+/// Kernel aligned to kernel_alignment at or above max(1 MiB, pref_address), initrd at or
+/// above 16 MiB: bottom-up for a normal load (see `Placer(normalLoad:)`), top-down inside a
+/// crash reservation.
 public struct BzImage64Loader: ImageLoader {
     public let typeName = "bzImage64"
     public init() {}
@@ -17,7 +18,7 @@ public struct BzImage64Loader: ImageLoader {
                      "memory map from \(host.memoryMapSource): \(host.memoryMap.entries.count) entries, \(host.memoryMap.ram.count) RAM ranges"]
 
         var placer = request.crash.map { Placer(ram: CrashPlanning.freeMemory(host.memoryMap, reservations: $0.reservations)) }
-            ?? Placer(aboveFirstMiB: host.memoryMap)
+            ?? Placer(normalLoad: host.memoryMap)
         // kdump: the ELF core header and the low-memory backup come first, inside the reservation.
         var crashParts: CrashParts?
         if let crash = request.crash {

@@ -32,7 +32,7 @@ public struct ElfX86_64Loader: ImageLoader {
             crashParts = try CrashParts.place(crash, host: host, placer: &placer, notes: &notes)
             entry = try Self.moveIntoReservation(&segments, entry: entry, placer: &placer, request: request, crash: crash, notes: &notes)
         } else {
-            placer = Placer(aboveFirstMiB: host.memoryMap)
+            placer = Placer(normalLoad: host.memoryMap)
             try placer.claimFixed(segments, host: host, path: request.kernelPath, field: "PT_LOAD",
                                   expectation: "expected System RAM above 1 MiB in the memory map (\(host.memoryMapSource)); this kernel cannot be loaded at its physical address here")
         }

@@ -44,7 +44,7 @@ public struct Multiboot2X86Loader: ImageLoader {
             entry = UInt64(e)
         }
         var notes = ["\(path): multiboot2 header at \(hex(header.offset)), tags \(header.tags.map { String($0.type) }.joined(separator: ",")), \(format), entry \(hex(entry))"]
-        var placer = Placer(aboveFirstMiB: host.memoryMap)
+        var placer = Placer(normalLoad: host.memoryMap)
         var loadBase: UInt64?
         if let r = header.relocation {
             let moved = try Self.relocate(segments, entry: entry, r, placer: placer, path: path)

@@ -32,7 +32,7 @@ public struct MultibootX86Loader: ImageLoader {
         if header.flags & MultibootHeader.flagVideoMode != 0 {
             notes.append("the kernel asks for a video mode; it keeps the current one (no framebuffer information is passed)")
         }
-        var placer = Placer(aboveFirstMiB: host.memoryMap)
+        var placer = Placer(normalLoad: host.memoryMap)
         try Self.take(kernelSegments, placer: &placer, host: host, path: path, notes: &notes)
         let (moduleSegments, modules) = try Self.placeModules(request, placer: &placer, notes: &notes)
         // GRUB legacy and Xen read the image's name as the command line's first word.
@@ -121,7 +121,7 @@ public struct MultibootX86Loader: ImageLoader {
         for s in segments { notes.append("kernel: \(s.dataSize) bytes at \(s.memory)") }
     }
 
-    /// Each module page aligned below 4 GiB, top-down, with its string.
+    /// Each module page aligned below 4 GiB, in the placer's order (bottom-up), with its string.
     static func placeModules(_ request: LoadRequest, placer: inout Placer, notes: inout [String]) throws(KexecError) -> ([Segment], [MultibootInfo.Module]) {
         let limit = min(request.memoryMax, fourGiB)
         var segments: [Segment] = [], modules: [MultibootInfo.Module] = []
