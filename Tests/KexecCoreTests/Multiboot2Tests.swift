@@ -118,6 +118,8 @@ struct Multiboot2Tests {
         ("MIPS", "multiboot2 architecture: is 4; expected 0"),
         ("relocation impossible", "multiboot2 relocatable tag: no free RAM hole"),
         ("alignment not a power of two", "align 0x300000; expected a power of two"),
+        ("entry below a relocatable image", "multiboot2 entry: 0x100 is outside the relocatable image"),
+        ("entry above a relocatable image", "multiboot2 entry: 0xfffffff0 is outside the relocatable image"),
     ])
     func badMultiboot2IsOneSentence(_ name: String, _ phrase: String) throws {
         var rsdp = true
@@ -133,6 +135,10 @@ struct Multiboot2Tests {
             b.store(0 &- (Multiboot2Header.magic &+ 4 &+ b.u32(0x108)), at: 0x10c)
         }
         case "relocation impossible": kernel = MB2Fixture.kernel([T(type: 10, words: [0x9000_0000, 0xa000_0000, 0x1000, 0])])
+        case "entry below a relocatable image":   // found by the fuzzer: entry - low underflowed
+            kernel = MB2Fixture.kernel([T(type: 3, words: [0x100]), T(type: 10, words: [0x20_0000, 0xffff_ffff, 0x20_0000, 0])])
+        case "entry above a relocatable image":
+            kernel = MB2Fixture.kernel([T(type: 3, words: [0xffff_fff0]), T(type: 10, words: [0x20_0000, 0xffff_ffff, 0x20_0000, 0])])
         default: kernel = MB2Fixture.kernel([T(type: 10, words: [0x20_0000, 0xffff_ffff, 0x30_0000, 0])])
         }
         let error = #expect(throws: KexecError.self) {

@@ -86,6 +86,11 @@ public struct Multiboot2X86Loader: ImageLoader {
     static func relocate(_ segments: [Segment], entry: UInt64, _ r: Multiboot2Header.Relocation, placer: Placer,
                          path: String) throws(KexecError) -> (segments: [Segment], entry: UInt64, base: UInt64) {
         let low = segments.map(\.memory.start).min()!, high = segments.map(\.memory.end).max()!
+        // The entry moves with the image, so it must lie inside it (an entry tag can point
+        // anywhere; below the image it would also underflow).
+        guard entry >= low, entry < high else {
+            throw KexecError(file: path, field: "multiboot2 entry", "\(hex(entry)) is outside the relocatable image [\(hex(low))-\(hex(high - 1))]; expected an entry inside it")
+        }
         let alignment = max(UInt64(r.alignment), pageSize)
         guard alignment.nonzeroBitCount == 1 else {
             throw KexecError(file: path, field: "multiboot2 relocatable tag", "align \(hex(r.alignment)); expected a power of two")
