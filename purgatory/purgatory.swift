@@ -26,6 +26,8 @@ enum Params {
     static let maxRegions = 16
     static let size = 896
     static let skipChecks: UInt32 = 1
+    static let progress: UInt32 = 4 // --console-serial: say what happens on the serial port
+    static let rip = 64             // u64, the jump target
 }
 
 /// Index of the first region whose SHA-256 differs from the stored digest, or -1.
@@ -169,11 +171,22 @@ func copyBackup(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ lengt
 /// may go ahead; on a digest mismatch it reports on the serial port and halts.
 @_cdecl("purgatory_main")
 public func purgatory_main(_ params: UnsafeMutableRawPointer) {
-    if params.load(fromByteOffset: Params.flags, as: UInt32.self) & Params.skipChecks == 0 {
+    let flags = params.load(fromByteOffset: Params.flags, as: UInt32.self)
+    let serial = Serial(port: params.load(fromByteOffset: Params.serialPort, as: UInt16.self))
+    // With --console-serial: one line before the checks and one before the jump, so that a
+    // hang can be placed (and the checks timed) from the serial log.
+    let progress = flags & Params.progress != 0
+    if flags & Params.skipChecks == 0 {
+        if progress {
+            var count = Int(params.load(fromByteOffset: Params.regionCount, as: UInt32.self))
+            if count > Params.maxRegions { count = Params.maxRegions }
+            serial.put("purgatory: verifying ")
+            serial.putDecimal(count)
+            serial.put(" regions\r\n")
+        }
         let bad = firstBadRegion(UnsafeRawPointer(params))
         if bad >= 0 {
             let r = params + (Params.regions + bad * Params.regionSize)
-            let serial = Serial(port: params.load(fromByteOffset: Params.serialPort, as: UInt16.self))
             serial.put("purgatory: sha256 mismatch in region ")
             serial.putDecimal(bad)
             serial.put(" at ")
@@ -183,11 +196,18 @@ public func purgatory_main(_ params: UnsafeMutableRawPointer) {
             serial.put(")\r\n")
             while true { halt() }
         }
+    } else if progress {
+        serial.put("purgatory: digest checks skipped\r\n")
     }
     let length = params.load(fromByteOffset: Params.backupLen, as: UInt64.self)
     if length != 0 {
         copyBackup(phys(params.load(fromByteOffset: Params.backupDst, as: UInt64.self)),
                    UnsafeRawPointer(phys(params.load(fromByteOffset: Params.backupSrc, as: UInt64.self))),
                    Int(length))
+    }
+    if progress {
+        serial.put("purgatory: jumping to ")
+        serial.putHex(params.load(fromByteOffset: Params.rip, as: UInt64.self))
+        serial.put("\r\n")
     }
 }

@@ -19,6 +19,9 @@ swift build --build-tests
 SWIFT_KEXEC_NO_SYSCALLS=1 swift test 2>&1 | tee work/unit-tests.log | grep -E '✘|Test run|error:' || true
 grep -q 'Test run with .* passed' work/unit-tests.log
 
+step "purgatory under QEMU: a bare-metal test kernel enters the blob (registers, backup copy, both SHA-256 paths, mismatch halt, --console-serial lines)"
+bash purgatory/tests/run.sh
+
 step "fuzz: every image loader (probe, parse, plan) for ${fuzz_seconds}s"
 fuzz/run.sh "$fuzz_seconds"
 

@@ -49,6 +49,8 @@ public struct LoadRequest: Sendable {
     public var elfArguments: ElfArgumentStyle = .linux
     /// Multiboot `--module="FILE ARGS"`, in order.
     public var modules: [BootModule] = []
+    /// `--serial=` / `--console-serial`: where and whether purgatory talks.
+    public var purgatorySerial = PurgatorySerial()
 
     public init(kernelPath: String, kernel: ByteSlice, initrdPath: String? = nil, initrd: ByteSlice? = nil,
                 commandLine: String = "", skipChecks: Bool = false,

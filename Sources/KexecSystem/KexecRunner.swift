@@ -21,12 +21,27 @@ public struct LoadOptions: Sendable {
     public var elfArguments: ElfArgumentStyle = .linux
     /// Multiboot: `--module="FILE ARGS"`, in order.
     public var modules: [String] = []
+    /// `--serial=` / `--console-serial`.
+    public var purgatorySerial = PurgatorySerial()
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 
     /// --append/--command-line or --reuse-cmdline was used (`--append=` counts: it asks for an
     /// empty command line), so a UKI's own .cmdline is not.
     public var commandLineGiven: Bool { append != nil || reuseCommandLine }
+
+    /// What makes this load one for kexec_load only (our purgatory), as the option and the
+    /// reason; nil when kexec_file_load could do it too.
+    public var onlyKexecLoad: (option: String, reason: String, note: String)? {
+        if !modules.isEmpty {
+            return ("--module", "kexec_file_load (-s) cannot pass multiboot modules", "multiboot modules go through kexec_load only")
+        }
+        if purgatorySerial.progress {
+            return ("--console-serial", "kexec_file_load (-s) runs the kernel's own purgatory, which prints nothing",
+                    "--console-serial: our purgatory prints on the serial port, so kexec_load")
+        }
+        return nil
+    }
 }
 
 /// How a load went: which syscall did it, the plan when we placed the image, and what
@@ -81,6 +96,7 @@ public struct KexecRunner {
         request.crash = crash
         request.elfArguments = o.elfArguments
         request.modules = try o.modules.map { m throws(KexecError) in try Self.module(m) }
+        request.purgatorySerial = o.purgatorySerial
         let machine = loader is Multiboot2X86Loader ? probe.withFirmwareTables(host) : host
         var plan = try loader.plan(request, host: machine)
         if let note = unwrapped.note(path: o.kernelPath) { plan.notes.insert(note, at: 0) }
@@ -102,12 +118,11 @@ public struct KexecRunner {
             // Before any syscall, like kexec-tools: a clear sentence when nothing is reserved.
             _ = try CrashProbe(files: probe.files).crashReservations()
         }
-        if !o.modules.isEmpty {
-            // kexec_file_load has no way to pass modules.
+        if let only = o.onlyKexecLoad {
             guard o.syscall != .file else {
-                throw KexecError(field: "--module", "kexec_file_load (-s) cannot pass multiboot modules; use -c or the default -a")
+                throw KexecError(field: only.option, "\(only.reason); use -c or the default -a")
             }
-            notes.append("multiboot modules go through kexec_load only")
+            notes.append(only.note)
         } else if o.syscall != .load {
             // A UKI is taken apart here, before the call: the kernel cannot parse it.
             let uki = try sealedUKI(o)

@@ -78,6 +78,14 @@ struct Actions {
         }
         options.elfArguments = o.argsNone ? .none : .linux
         options.modules = o.module
+        options.purgatorySerial = PurgatorySerial(port: try o.serial.map { s throws(KexecError) in try PurgatorySerial.port(s) } ?? 0x3f8,
+                                                  progress: o.consoleSerial)
+        if o.consoleVGA {
+            throw KexecError(field: "--console-vga", "purgatory writes only to a serial port; use --console-serial")
+        }
+        if o.serialBaud != nil {
+            throw KexecError(field: "--serial-baud", "purgatory keeps the UART's current settings (the running kernel's console speed); leave --serial-baud out")
+        }
         if o.loadPanic && (o.exec || o.force) {
             throw KexecError(field: "-p", "a crash kernel runs only on a panic; -e and -f do not apply")
         }
@@ -107,9 +115,9 @@ struct Actions {
     /// All the work of a kexec_load, plus which syscall would be used and why.
     func dryRun(_ runner: KexecRunner, _ options: LoadOptions, xen: XenSetup?) throws {
         let plan = try xen?.loader(runner).plan(options) ?? runner.plan(options)
-        let why = options.modules.isEmpty || xen != nil
+        let why = options.onlyKexecLoad == nil || xen != nil
             ? SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
-            : "kexec_load: kexec_file_load cannot pass multiboot modules"
+            : "kexec_load: \(options.onlyKexecLoad!.note)"
         if o.debug { plan.notes.forEach(printError) }
         if o.json {
             print(PlanPrinter.json(plan, syscall: why).rendered())

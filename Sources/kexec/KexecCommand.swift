@@ -62,6 +62,14 @@ struct KexecCommand: ParsableCommand {
     var argsNone = false
     @Option(name: .customLong("module"), help: "Multiboot: load FILE as a module with the string \"FILE ARGS\" (repeatable, in order).")
     var module: [String] = []
+    @Flag(name: .customLong("console-serial"), help: "Purgatory prints its progress on the serial port (see --serial).")
+    var consoleSerial = false
+    @Option(name: .customLong("serial"), help: "Purgatory's serial port: ttyS0 (default), ttyS1, ttyS2, ttyS3 or an I/O port number.")
+    var serial: String?
+    @Option(name: .customLong("serial-baud"), help: .hidden)
+    var serialBaud: String?
+    @Flag(name: .customLong("console-vga"), help: .hidden)
+    var consoleVGA = false
     @Flag(name: .customLong("test-corrupt-digest"), help: .hidden)
     var testCorruptDigest = false
     @Argument(help: "The kernel image.")

@@ -101,6 +101,9 @@ struct CLITests {
         (["--dry-run", "-p", "KERNEL"], "Memory for crashkernel is not reserved: add crashkernel="),
         (["--dry-run", "-s", "-c", "-l", "KERNEL"], "choose one syscall"),
         (["--dry-run", "-l"], "no kernel image given"),
+        (["--dry-run", "-l", "KERNEL", "--serial=ttyS9"], "--serial: \"ttyS9\" is not a serial port"),
+        (["--dry-run", "-l", "KERNEL", "--console-vga"], "--console-vga: purgatory writes only to a serial port"),
+        (["--dry-run", "-l", "KERNEL", "--serial-baud=115200"], "--serial-baud: purgatory keeps the UART's current settings"),
     ])
     func badInputIsOneLineAndNonZero(_ template: [String], _ phrase: String) throws {
         let bad = dir + "/bad"
@@ -145,6 +148,17 @@ struct CLITests {
     @Test func dryRunSaysWhichSyscall() throws {
         let r = try CLIRun(["--dry-run", "-c", "-l", kernel])
         #expect(r.stdout.hasPrefix("syscall: kexec_load (-c)"))
+    }
+
+    /// --console-serial: the plan names the port, the syscall is kexec_load, and the
+    /// parameter block purgatory gets has flags bit 2 and the port (checked in PlanTests).
+    @Test func consoleSerialIsInThePlan() throws {
+        let r = try CLIRun(["--dry-run", "--console-serial", "--serial=ttyS1", "-l", kernel, "--append=x"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("purgatory console: serial port 0x2f8"))
+        #expect(r.stdout.contains("syscall: kexec_load: --console-serial: our purgatory prints on the serial port, so kexec_load"))
+        let quiet = try CLIRun(["--dry-run", "-l", kernel, "--append=x"])
+        #expect(quiet.stdout.contains("purgatory console: off"))
     }
 
     @Test func unknownOptionIsRefused() throws {

@@ -28,6 +28,27 @@ struct PlanTests {
         try SegmentRules.check(p.segments, memoryMap: Fixture.memoryMap())
     }
 
+    /// --serial/--console-serial reach purgatory's parameter block: the port at offset 80,
+    /// flags bit 2 only with --console-serial.
+    @Test(arguments: [(PurgatorySerial(), UInt32(0), UInt16(0x3f8)),
+                      (PurgatorySerial(port: 0x2f8, progress: true), UInt32(4), UInt16(0x2f8)),
+                      (PurgatorySerial(port: 0x2e8, progress: false), UInt32(0), UInt16(0x2e8))])
+    func purgatorySerialReachesTheParameterBlock(_ serial: PurgatorySerial, _ flags: UInt32, _ port: UInt16) throws {
+        var request = Fixture.request(kernel, initrd: initrd)
+        request.purgatorySerial = serial
+        let p = try plan(request)
+        let blob = Array(try #require(p.segments.first { $0.role == .purgatory }?.data).raw)
+        #expect(blob.u32(PurgatoryBlob.paramsOffset + 72) == flags)
+        #expect(blob.u16(PurgatoryBlob.paramsOffset + 80) == port)
+        #expect(p.purgatoryConsole == (serial.progress ? port : nil))
+    }
+
+    @Test(arguments: [("ttyS0", UInt16?(0x3f8)), ("ttyS1", 0x2f8), ("ttyS3", 0x2e8), ("0x2f8", 0x2f8), ("1016", 0x3f8),
+                      ("ttyS4", nil), ("COM1", nil), ("0", nil), ("0x", nil), ("0xfff9", nil), ("65536", nil), ("", nil)])
+    func serialPortOption(_ text: String, _ port: UInt16?) {
+        #expect((try? PurgatorySerial.port(text)) == port)
+    }
+
     /// A normal load goes bottom-up (Placer(normalLoad:)): the kernel at its pref_address,
     /// the initrd right above the init_size window, boot_params and purgatory from 1 MiB.
     /// A crash load keeps to the top of its reservation.

@@ -60,6 +60,22 @@ struct SyscallChoiceTests {
         #expect(fake.loads.isEmpty)
     }
 
+    /// Only our purgatory prints: -a goes straight to kexec_load, -s is refused before any call.
+    @Test func consoleSerialNeedsKexecLoad() throws {
+        let fake = FakeSyscalls()
+        let (r, root) = try runner(fake)
+        var o = options(.auto)
+        o.purgatorySerial = PurgatorySerial(port: 0x2f8, progress: true)
+        let outcome = try withExtendedLifetime(root) { try r.load(o) }
+        #expect(outcome.syscall == .load && fake.fileLoads.isEmpty && fake.loads.count == 1)
+        #expect(outcome.plan?.purgatoryConsole == 0x2f8)
+        o.syscall = .file
+        #expect { try withExtendedLifetime(root) { _ = try r.load(o) } } throws: {
+            "\($0)".hasPrefix("--console-serial: kexec_file_load (-s) runs the kernel's own purgatory")
+        }
+        #expect(fake.fileLoads.isEmpty && fake.loads.count == 1)
+    }
+
     @Test func loadOnlyNeverUsesTheFileSyscall() throws {
         let fake = FakeSyscalls()
         let (r, root) = try runner(fake)

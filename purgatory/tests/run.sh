@@ -8,6 +8,8 @@
 #   e2e64    the same with rsp=0 (purgatory's own stack) on -cpu qemu64 (plain copy)
 #   corrupt  one byte changed: the mismatch line on the serial port, and no jump
 #   skip     the same corruption with flags bit0 set: jumps
+#   console  flags bit2 (--console-serial): "verifying N regions" (or "digest checks skipped"
+#            with bit0) and "jumping to 0x..." on the serial port before the landing
 # --bench    also hashes 16 MiB five times per CPU model and prints the best MB/s
 #            (guest TSC; the host is rarely quiet, so compare runs made side by side)
 # --peer     with --bench: the same for kexec-tools' purgatory SHA-256, taken from the
@@ -119,6 +121,14 @@ check "corrupt region stops with a message" "$out" \
     '^purgatory: sha256 mismatch in region 1 at 0xa000003 \(len 0x3039\)' 'landed|E2E'
 out=$(boot max 60 mode=corrupt len=$len d0="$d0" d1="$d1" flags=1)
 check "flags bit0 skips the checks" "$out" '^E2E OK' 'mismatch'
+out=$(boot qemu64 60 mode=e2e len=$len d0="$d0" d1="$d1" flags=4)
+check "flags bit2 (--console-serial): progress lines, then the jump" \
+    "$(grep -E '^purgatory: |^E2E' <<<"$out" | tr -d '\r' | paste -sd'|')" \
+    '^purgatory: verifying 2 regions\|purgatory: jumping to 0x[0-9a-f]+\|E2E OK$' 'FAIL|mismatch'
+out=$(boot qemu64 60 mode=e2e len=$len d0="$d0" d1="$d1" flags=5)
+check "flags bits 0 and 2: says the checks are skipped" \
+    "$(grep -E '^purgatory: |^E2E' <<<"$out" | tr -d '\r' | paste -sd'|')" \
+    '^purgatory: digest checks skipped\|purgatory: jumping to 0x[0-9a-f]+\|E2E OK$' 'FAIL|mismatch|verifying'
 
 if [ "$bench" = 1 ]; then
     blen=16777216

@@ -7,7 +7,9 @@
 #   bench-exec  EXEC_RUNS boots per variant {ours,peer} x {checks, -i}: host-side time from the
 #               serial line printed just before `kexec -e` to the second kernel's first console
 #               line ("Linux version ...", printed by earlyprintk before the timer calibration,
-#               whose failures under TCG add seconds at random) and to its /init (SECOND-KERNEL-UP)
+#               whose failures under TCG add seconds at random) and to its /init (SECOND-KERNEL-UP);
+#               with --console-serial, also from purgatory's first line to that line, and (ours
+#               only) between purgatory's lines before and after its checks
 # Prints medians and ratios ours/peer.  Results: work/vm-logs/bench-results.jsonl
 # (with VM_OUT=DIR: images in DIR/vm, logs in DIR/vm-logs, so it can run beside test.sh)
 #
@@ -100,21 +102,36 @@ for r in rows:
     if r["scenario"] == "bench-exec":
         who = "ours" if r["kexec"] == "/bin/kexec" else "peer"
         mode = "-i" if "BENCH_NOCHECKS=1" in r["env"] else "checks"
-        d = ex.setdefault((who, mode), {"first": [], "user": [], "fail": 0})
+        d = ex.setdefault((who, mode), {"first": [], "user": [], "purg": [], "checks": [], "fail": 0})
         if r["ok"]:
             d["first"].append(r["results"]["exec_to_first_line"])
             d["user"].append(r["results"]["exec_to_userspace"])
+            d["purg"].append(r["results"]["purgatory_to_first_line"])
+            if "purgatory_checks" in r["results"]:
+                d["checks"].append(r["results"]["purgatory_checks"])
         else:
             d["fail"] += 1
 for mode in ("checks", "-i"):
     for metric, label in (("first", "exec -> second kernel's first line"),
-                          ("user", "exec -> second /init (SECOND-KERNEL-UP)")):
+                          ("user", "exec -> second /init (SECOND-KERNEL-UP)"),
+                          ("purg", "purgatory's first line -> second kernel's first line")):
         o = ex.get(("ours", mode), {}).get(metric, [])
         p = ex.get(("peer", mode), {}).get(metric, [])
         if not o and not p:
             continue
         print("%s [%s]: ours %s  peer %s  ours/peer %s   (samples ours %s peer %s)"
               % (label, mode, fmt(med(o)), fmt(med(p)), ratio(med(o), med(p)), o, p))
+# The verification's cost: purgatory -> first line with checks minus the same with -i (the
+# decompression and the rest of purgatory are the same work); ours is also timed directly.
+def cost(who):
+    c, n = ex.get((who, "checks"), {}).get("purg", []), ex.get((who, "-i"), {}).get("purg", [])
+    return med(c) - med(n) if c and n else None
+co, cp = cost("ours"), cost("peer")
+if co is not None or cp is not None:
+    direct = ex.get(("ours", "checks"), {}).get("checks", [])
+    print("verification (purgatory -> first line, checks minus -i): ours %s  peer %s  ours/peer %s"
+          "   (ours timed between its own lines: median %s, samples %s)"
+          % (fmt(co), fmt(cp), ratio(co, cp), fmt(med(direct)), direct))
 fails = sum(d["fail"] for d in ex.values()) + sum(1 for r in rows if r["scenario"] in LOADS and not r["ok"])
 if fails:
     print("%d benchmark run(s) FAILED: see the vm-logs directory" % fails)

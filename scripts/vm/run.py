@@ -58,6 +58,7 @@ class Expect:
         self.forbid = list(DEFAULT_FORBID)
         self.tags = set()
         self.measures = {}   # name -> [start_re, end_re]
+        self.optional = set()  # measures whose lines may be missing (one binary prints them)
         self.collect = {}    # name -> regex
         self.halts = None    # seconds of quiet after the last expect: the guest hangs on purpose
         self.machine = "native"  # or "xen": Xen 4.17 boots the kernel as a PV dom0
@@ -93,6 +94,8 @@ class Expect:
                 elif key in ("measure-start", "measure-end"):
                     mname, _, rx = rest.partition(" ")
                     self.measures.setdefault(mname, [None, None])[key == "measure-end"] = rx
+                elif key == "measure-optional":
+                    self.optional.update(rest.split())
                 elif key == "allow":
                     # a default forbid that this scenario provokes on purpose (e.g. a panic)
                     self.forbid = [f for f in self.forbid if f != rest]
@@ -255,7 +258,7 @@ def run_scenario(name, args):
                 break
         if ts is not None and te is not None:
             results[mname] = round(te - ts, 4)
-        else:
+        elif mname not in exp.optional:
             reason = reason or "measure %s: start or end line not seen" % mname
     for cname, rx in collects.items():
         vals = []

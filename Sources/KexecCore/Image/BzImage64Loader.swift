@@ -150,9 +150,13 @@ extension Placer {
 extension LoadPlan {
     /// Digests every data segment, fills purgatory's parameter block and adds its segment.
     mutating func attachPurgatory(at address: UInt64, handOver: PurgatoryHandOver, host: HostInfo,
-                                  backup: CrashDumpLayout.Backup? = nil, corruptDigest: Bool = false) throws(KexecError) {
+                                  backup: CrashDumpLayout.Backup? = nil, corruptDigest: Bool = false,
+                                  serial: PurgatorySerial = PurgatorySerial()) throws(KexecError) {
         self.handOver = handOver
         var p = PurgatoryParameters()
+        p.serialPort = serial.port
+        p.progress = serial.progress
+        purgatoryConsole = serial.progress ? serial.port : nil
         if let backup {
             p.backupSource = backup.source.start
             p.backupDestination = backup.copy

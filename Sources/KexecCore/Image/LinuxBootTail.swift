@@ -45,8 +45,8 @@ enum LinuxBootTail {
         }
         plan.entry = purgatoryAt + Purgatory.entryOffset
         plan.kernelEntry = registers.rip
-        try plan.attachPurgatory(at: purgatoryAt, handOver: registers, host: host,
-                                 backup: backup, corruptDigest: request.corruptDigestForTesting)
+        try plan.attachPurgatory(at: purgatoryAt, handOver: registers, host: host, backup: backup,
+                                 corruptDigest: request.corruptDigestForTesting, serial: request.purgatorySerial)
     }
 }
 

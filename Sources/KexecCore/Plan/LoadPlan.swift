@@ -16,6 +16,8 @@ public struct LoadPlan: Sendable {
     public var commandLine: String
     public var crash: Bool
     public var skipChecks: Bool
+    /// The UART purgatory prints its progress on (`--console-serial`), or nil.
+    public var purgatoryConsole: UInt16?
     /// Human-readable decisions, printed by `-d`.
     public var notes: [String]
 

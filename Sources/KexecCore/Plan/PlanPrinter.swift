@@ -7,6 +7,7 @@ public enum PlanPrinter {
                    "command line: \"\(plan.commandLine)\"",
                    "entry: \(hex(plan.entry)) (purgatory) -> \(hex(plan.kernelEntry)) \(handOverText(plan))",
                    "purgatory checks: \(plan.skipChecks ? "skipped (-i)" : "sha256 of every data segment")",
+                   "purgatory console: \(plan.purgatoryConsole.map { "serial port \(hex(UInt64($0)))" } ?? "off")",
                    "segments: \(plan.segments.count)"]
         for (i, s) in plan.sortedSegments.enumerated() {
             let digest = s.digest.map(Digest.hexString) ?? "-"
@@ -37,6 +38,7 @@ extension PlanPrinter {
             ("kernel_entry", .uint(plan.kernelEntry)),
             ("boot_params", .uint(plan.bootParamsAddress)),
             ("purgatory_checks", .bool(!plan.skipChecks)),
+            ("purgatory_console", plan.purgatoryConsole.map { .uint(UInt64($0)) } ?? .null),
             ("segments", .array(plan.sortedSegments.map { s in
                 .object([
                     ("role", .string(s.role.rawValue)),

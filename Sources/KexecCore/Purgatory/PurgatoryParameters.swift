@@ -25,8 +25,10 @@ public struct PurgatoryParameters: Sendable, Equatable {
     public var skipChecks = false
     /// Leave in 32-bit protected mode with paging off (multiboot) instead of 64-bit mode.
     public var protectedMode32 = false
-    /// 8250 UART I/O base for the mismatch message; 0 = silent.
+    /// 8250 UART I/O base for the mismatch message (and the progress lines); 0 = silent.
     public var serialPort: UInt16 = 0x3f8
+    /// `--console-serial`: a line before the checks and one before the jump.
+    public var progress = false
     public var backupSource: UInt64 = 0, backupDestination: UInt64 = 0, backupLength: UInt64 = 0
     public var regions: [Region] = []
 
@@ -38,7 +40,7 @@ public struct PurgatoryParameters: Sendable, Equatable {
         for (i, reg) in [rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, rip].enumerated() {
             block.store(reg, at: i * 8)
         }
-        block.store(UInt32(skipChecks ? 1 : 0) | UInt32(protectedMode32 ? 2 : 0), at: 72)
+        block.store(UInt32(skipChecks ? 1 : 0) | UInt32(protectedMode32 ? 2 : 0) | UInt32(progress ? 4 : 0), at: 72)
         block.store(UInt32(regions.count), at: 76)
         block.store(serialPort, at: 80)
         block.store(backupSource, at: 88)

@@ -2,9 +2,12 @@
 # serial timestamps of BENCH-EXEC-START and "Linux version").  KEXEC selects the binary;
 # BENCH_NOCHECKS=1 adds -i; BENCH_INITRD picks the initrd (default the 64 MiB one).
 # kexec_load (-c) so that the userspace purgatory (and its checks) is what runs.
+# --console-serial makes both purgatories print a line when they start (ours also one after
+# the checks), so the time from purgatory to the kernel's first line excludes the copy of the
+# segments that the old kernel does before it.
 . /scenarios/lib.sh
 INITRD=${BENCH_INITRD:-/boot/big-initrd}
-flags=-c
+flags="-c --console-serial"
 [ "${BENCH_NOCHECKS:-0}" = 1 ] && flags="$flags -i"
 step "load $flags $INITRD"
 # no "quiet": the second kernel's first line ("Linux version ...") is the end mark; earlyprintk
