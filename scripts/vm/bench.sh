@@ -15,6 +15,7 @@
 #
 # usage: scripts/vm/bench.sh [--runs N] [--exec-runs R] [--no-build] [--load-only|--exec-only]
 # Environment: KEXEC_BIN (ours; if it does not exist only the peer is measured),
+#              BENCH_CPU=qemu64 to run bench-exec on another QEMU CPU model (default: max),
 #              BENCH_INITRD=/boot/second.cpio.gz to time exec with the small initrd instead.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,7 +69,7 @@ if [ "$DO_EXEC" = 1 ]; then
             nc=0; [ "$mode" = nochecks ] && nc=1
             for who in $whos; do
                 if [ "$who" = ours ]; then k=/bin/kexec; else k=/bin/kexec-tools; fi
-                python3 "$VM/run.py" bench-exec --kexec "$k" --env "BENCH_NOCHECKS=$nc" \
+                python3 "$VM/run.py" bench-exec --kexec "$k" --env "BENCH_NOCHECKS=$nc" ${BENCH_CPU:+--cpu "$BENCH_CPU"} \
                     $initrd_env --tag "$who-$mode-$i" --results "$RES" || rc=1
             done
         done

@@ -172,7 +172,7 @@ def run_scenario(name, args):
                "-smp", "1", "-nographic", "-no-reboot", "-kernel", hypervisor,
                "-append", xen_append, "-initrd", modules] + args.qemu_arg
     else:
-        cmd = [args.qemu, "-accel", "tcg", "-cpu", exp.cpu, "-m", str(args.memory), "-smp", "1",
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu or exp.cpu, "-m", str(args.memory), "-smp", "1",
                "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
                "-append", append] + args.qemu_arg
     os.makedirs(args.log_dir, exist_ok=True)
@@ -308,6 +308,7 @@ def main():
     ap.add_argument("--results", help="append one JSON line per scenario to this file")
     ap.add_argument("--kernel", help="first kernel (default work/vm-cache/vmlinuz)")
     ap.add_argument("--memory", type=int, default=1536)
+    ap.add_argument("--cpu", help="QEMU -cpu for a native guest, instead of the scenario's")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     ap.add_argument("--log-dir", default=os.path.join(OUTROOT, "vm-logs"))
