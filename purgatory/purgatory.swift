@@ -30,10 +30,15 @@ enum Params {
     static let rip = 64             // u64, the jump target
 }
 
+/// region_count, of which at most maxRegions are looked at.
+func regionCount(_ params: UnsafeRawPointer) -> Int {
+    let count = Int(params.load(fromByteOffset: Params.regionCount, as: UInt32.self))
+    return count > Params.maxRegions ? Params.maxRegions : count
+}
+
 /// Index of the first region whose SHA-256 differs from the stored digest, or -1.
 func firstBadRegion(_ params: UnsafeRawPointer) -> Int {
-    var count = Int(params.load(fromByteOffset: Params.regionCount, as: UInt32.self))
-    if count > Params.maxRegions { count = Params.maxRegions }
+    let count = regionCount(params)
     var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var i = 0
     while i < count {
@@ -178,10 +183,8 @@ public func purgatory_main(_ params: UnsafeMutableRawPointer) {
     let progress = flags & Params.progress != 0
     if flags & Params.skipChecks == 0 {
         if progress {
-            var count = Int(params.load(fromByteOffset: Params.regionCount, as: UInt32.self))
-            if count > Params.maxRegions { count = Params.maxRegions }
             serial.put("purgatory: verifying ")
-            serial.putDecimal(count)
+            serial.putDecimal(regionCount(UnsafeRawPointer(params)))
             serial.put(" regions\r\n")
         }
         let bad = firstBadRegion(UnsafeRawPointer(params))

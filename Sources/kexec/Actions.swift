@@ -78,8 +78,8 @@ struct Actions {
         }
         options.elfArguments = o.argsNone ? .none : .linux
         options.modules = o.module
-        options.purgatorySerial = PurgatorySerial(port: try o.serial.map { s throws(KexecError) in try PurgatorySerial.port(s) } ?? 0x3f8,
-                                                  progress: o.consoleSerial)
+        options.purgatorySerial.progress = o.consoleSerial
+        if let serial = o.serial { options.purgatorySerial.port = try PurgatorySerial.port(serial) }
         if o.consoleVGA {
             throw KexecError(field: "--console-vga", "purgatory writes only to a serial port; use --console-serial")
         }
@@ -115,9 +115,12 @@ struct Actions {
     /// All the work of a kexec_load, plus which syscall would be used and why.
     func dryRun(_ runner: KexecRunner, _ options: LoadOptions, xen: XenSetup?) throws {
         let plan = try xen?.loader(runner).plan(options) ?? runner.plan(options)
-        let why = options.onlyKexecLoad == nil || xen != nil
-            ? SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
-            : "kexec_load: \(options.onlyKexecLoad!.note)"
+        let why: String
+        if xen == nil, let only = options.onlyKexecLoad {
+            why = "kexec_load: \(only.note)"
+        } else {
+            why = SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
+        }
         if o.debug { plan.notes.forEach(printError) }
         if o.json {
             print(PlanPrinter.json(plan, syscall: why).rendered())
