@@ -9,7 +9,7 @@ public struct HostInfo: Sendable {
     /// 32 bytes for SETUP_RNG_SEED, or nil when the pool was not ready.
     public var rngSeed: [UInt8]?
     /// The ACPI RSDP from the EFI system table (/sys/firmware/efi/systab): on EFI machines
-    /// the running boot_params has none, and we pass no EFI tables, so the new kernel
+    /// the running boot_params has none, so a kernel that gets no EFI hand-over still
     /// finds ACPI through boot_params.acpi_rsdp_addr.
     public var acpiRSDP: UInt64?
     /// A copy of the ACPI RSDP structure (20 bytes for revision 0, `length` bytes from
@@ -17,6 +17,10 @@ public struct HostInfo: Sendable {
     public var acpiRSDPTable: [UInt8]?
     /// The EFI system table's physical address, when the running kernel was booted by EFI.
     public var efiSystemTable: UInt64?
+    /// What a Linux kernel started through kexec_load needs to keep EFI (nil: pass none).
+    public var efi: EFIHandOver?
+    /// Why `efi` is nil on an EFI machine (no runtime map, --noefi), for -d.
+    public var efiNote: String?
 
     public init(memoryMap: MemoryMap, memoryMapSource: String,
                 runningBootParams: [UInt8]? = nil, rngSeed: [UInt8]? = nil) {

@@ -15,6 +15,8 @@ public struct HostProbe: Sendable {
                             rngSeed: seed ? Self.rngSeed() : nil)
         info.acpiRSDP = acpiRSDP()
         info.efiSystemTable = Self.efiSystemTable(info.runningBootParams)
+        (info.efi, info.efiNote) = EFIProbe(files: files).handOver(runningBootParams: info.runningBootParams,
+                                                                  systemTable: info.efiSystemTable)
         return info
     }
 
@@ -52,12 +54,8 @@ public struct HostProbe: Sendable {
 
     /// "ACPI20=0x…" (or the ACPI 1.0 "ACPI=0x…") line of the EFI system table.
     func acpiRSDP() -> UInt64? {
-        guard let systab = files.readText("/sys/firmware/efi/systab") else { return nil }
-        let lines = systab.split(separator: "\n")
-        for key in ["ACPI20=", "ACPI="] {
-            if let line = lines.first(where: { $0.hasPrefix(key) }) { return parseHex(String(line.dropFirst(key.count))) }
-        }
-        return nil
+        let efi = EFIProbe(files: files)
+        return efi.systabEntry("ACPI20") ?? efi.systabEntry("ACPI")
     }
 
     public func runningCommandLine() throws(KexecError) -> String {

@@ -40,6 +40,10 @@ public struct KexecEnvironment: Sendable, Equatable {
         let sb = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
         if let bytes = files.readBytes(sb), bytes.count >= 5 {
             env.secureBoot = bytes[4] == 1
+        } else if let bp = files.readBytes("/sys/kernel/boot_params/data"), bp.count > BootParamsOffset.secureBoot,
+                  bp[BootParamsOffset.secureBoot] >= 2 {
+            // efivarfs not mounted: the EFI stub's finding (efi_secureboot_mode: 2 off, 3 on)
+            env.secureBoot = bp[BootParamsOffset.secureBoot] == 3
         } else if !files.exists("/sys/firmware/efi") {
             env.secureBoot = false   // BIOS boot: no Secure Boot
         }

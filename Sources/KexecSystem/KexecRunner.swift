@@ -23,6 +23,8 @@ public struct LoadOptions: Sendable {
     public var modules: [String] = []
     /// `--serial=` / `--console-serial`.
     public var purgatorySerial = PurgatorySerial()
+    /// false for `--noefi`: a kexec_load hand-over without efi_info and SETUP_EFI.
+    public var handOverEFI = true
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 
@@ -97,7 +99,11 @@ public struct KexecRunner {
         request.elfArguments = o.elfArguments
         request.modules = try o.modules.map { m throws(KexecError) in try Self.module(m) }
         request.purgatorySerial = o.purgatorySerial
-        let machine = loader is Multiboot2X86Loader ? probe.withFirmwareTables(host) : host
+        var machine = loader is Multiboot2X86Loader ? probe.withFirmwareTables(host) : host
+        if !o.handOverEFI, machine.efi != nil {
+            machine.efi = nil
+            machine.efiNote = "EFI: not passed (--noefi); the new kernel finds ACPI through acpi_rsdp_addr"
+        }
         var plan = try loader.plan(request, host: machine)
         if let note = unwrapped.note(path: o.kernelPath) { plan.notes.insert(note, at: 0) }
         return plan
@@ -158,7 +164,9 @@ public struct KexecRunner {
                         failure = error
                     }
                 }
-                guard o.syscall == .auto, let e = failure.errno, SyscallPolicy.fallsBack(afterFileError: e) else { throw failure }
+                guard o.syscall == .auto, let e = failure.errno, SyscallPolicy.fallsBack(afterFileError: e) else {
+                    throw explainSignatureRefusal(failure, o, uki: uki)
+                }
                 notes.append("\(failure.message); falling back to kexec_load")
             }
         }
@@ -166,6 +174,36 @@ public struct KexecRunner {
         try backend.load(plan)
         notes.append("loaded through kexec_load")
         return LoadOutcome(syscall: .load, plan: plan, notes: notes)
+    }
+
+    /// What kexec_file_load's signature check sees in this load: a UKI's .linux, else the
+    /// kernel file (decompressed, as the kernel finally got it). nil when it cannot be read.
+    public func signatureDiagnosis(_ o: LoadOptions) -> SignatureDiagnosis? {
+        if let uki = try? sealedUKI(o) {
+            uki.close()
+            return uki.signature
+        }
+        guard let file = try? MappedFile.open(o.kernelPath, role: "kernel image", populate: false),
+              let unwrapped = try? Decompression.unwrap(file, path: o.kernelPath) else { return nil }
+        return SignatureDiagnosis(checkedName: o.kernelPath, checked: unwrapped.storage.all.withRaw(AuthenticodeInspector.inspect))
+    }
+
+    /// For --dry-run: the image's signers, Secure Boot, lockdown and the file syscall's verdict.
+    public func signatureReport(_ o: LoadOptions) -> SignatureReport? {
+        guard let d = signatureDiagnosis(o) else { return nil }
+        let env = environment
+        return SignatureReport(diagnosis: d, environment: env, verdict: d.verdict(env, files: probe.files))
+    }
+
+    /// A signature refusal of the file syscall, said with what the image carries and why the
+    /// kernel wants a signature; other failures unchanged.
+    func explainSignatureRefusal(_ failure: KexecError, _ o: LoadOptions, uki: SealedUKI?) -> KexecError {
+        guard let e = failure.errno else { return failure }
+        let env = environment
+        guard SignatureDiagnosis.signatureErrnos.contains(e) || (e == EPERM && env.lockedDown && env.kexecLoadDisabled != true),
+              let diagnosis = uki?.signature ?? signatureDiagnosis(o) else { return failure }
+        let sentence = diagnosis.explain(errno: e, env: env, trusted: diagnosis.trustedKey(probe.files))
+        return KexecError("kexec_file_load failed: \(String(cString: strerror(e))): \(sentence)", errno: e)
     }
 
     /// The decompressed kernel in a sealed memfd, or nil when the file is not compressed.

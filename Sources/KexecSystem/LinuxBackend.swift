@@ -100,11 +100,16 @@ public struct LinuxBackend: KexecBackend {
         let said = "\(operation) failed: \(String(cString: strerror(e)))"
         func error(_ advice: String) -> KexecError { KexecError("\(said): \(advice)", errno: e) }
         switch e {
-        case EKEYREJECTED, ENOKEY, EBADMSG, EKEYEXPIRED, ENOPKG, ELIBBAD:
-            let lock = env.lockedDown ? "kexec_load is refused under lockdown=\(env.lockdown!), and " : ""
+        case EKEYREJECTED, ENOKEY, EBADMSG, EKEYEXPIRED, ENOPKG, ELIBBAD, ENODATA:
+            let lock = env.lockedDown ? "under lockdown=\(env.lockdown!) " : ""
             return error("\(lock)the kernel did not accept the image's signature; sign it with a key in the platform (UEFI db/MOK) or secondary keyring\(env.lockedDown ? ", or boot without lockdown" : ", or turn off kexec signature enforcement (kexec_sig_force / CONFIG_KEXEC_SIG_FORCE)")")
         case EACCES where file:
             return error("an IMA or LSM policy refused the image; it must be signed or appraised as that policy requires")
+        case EACCES where env.secureBoot == true:
+            // IMA's Secure Boot policy appraises kexec images, which it can only do for a file.
+            return error("with Secure Boot on, the kernel's IMA policy refuses kexec_load (it can only appraise an image passed as a file); use -s or the default -a (kexec_file_load) with a signed kernel")
+        case EACCES:
+            return error("an IMA or LSM policy refuses kexec_load; use -s or the default -a (kexec_file_load) with a signed kernel")
         case EPERM:
             if env.kexecLoadDisabled == true {
                 return error("kernel.kexec_load_disabled is 1, so kexec stays disabled until the next reboot")

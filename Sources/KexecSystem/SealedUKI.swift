@@ -8,6 +8,8 @@ struct SealedUKI {
     var initrd: FileDescriptor?
     var commandLine: String
     var notes: [String]
+    /// What kexec_file_load's signature check sees: .linux, beside the UKI's own signature.
+    var signature: SignatureDiagnosis
 
     func close() {
         try? kernel.close()
@@ -40,6 +42,8 @@ extension KexecRunner {
             }
             notes.append("kexec_file_load gets .initrd (\(embedded.count) bytes) in a sealed memfd")
         }
-        return SealedUKI(kernel: kernel, initrd: initrd, commandLine: inputs.commandLine, notes: notes)
+        let signature = SignatureDiagnosis(checkedName: "\(o.kernelPath)'s .linux", checked: inputs.kernel.withRaw(AuthenticodeInspector.inspect),
+                                           container: file.all.withRaw(AuthenticodeInspector.inspect))
+        return SealedUKI(kernel: kernel, initrd: initrd, commandLine: inputs.commandLine, notes: notes, signature: signature)
     }
 }

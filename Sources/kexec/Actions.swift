@@ -77,6 +77,7 @@ struct Actions {
             throw KexecError(field: "--args-linux/--args-none", "choose one argument style")
         }
         options.elfArguments = o.argsNone ? .none : .linux
+        options.handOverEFI = !o.noEFI
         options.modules = o.module
         options.purgatorySerial.progress = o.consoleSerial
         if let serial = o.serial { options.purgatorySerial.port = try PurgatorySerial.port(serial) }
@@ -122,10 +123,18 @@ struct Actions {
             why = SyscallPolicy.prediction(xen != nil ? .auto : options.syscall, runner.environment)
         }
         if o.debug { plan.notes.forEach(printError) }
+        // Under Xen no signature is checked: the hypercall takes the segments as they are.
+        let signature = xen == nil ? runner.signatureReport(options) : nil
         if o.json {
-            print(PlanPrinter.json(plan, syscall: why).rendered())
+            var json = PlanPrinter.json(plan, syscall: why)
+            if case .object(var fields) = json, let signature {
+                fields.append(("signature", signature.json))
+                json = .object(fields)
+            }
+            print(json.rendered())
         } else {
             print("syscall: \(why)")
+            if let signature { print(signature.line) }
             print(PlanPrinter.text(plan))
         }
     }

@@ -60,6 +60,8 @@ struct KexecCommand: ParsableCommand {
     var argsLinux = false
     @Flag(name: .customLong("args-none"), help: "ELF kernels: jump to the entry point with no arguments.")
     var argsNone = false
+    @Flag(name: .customLong("noefi"), help: "kexec_load: do not hand EFI (system table, runtime regions) to the new kernel; it keeps ACPI.")
+    var noEFI = false
     @Option(name: .customLong("module"), help: "Multiboot: load FILE as a module with the string \"FILE ARGS\" (repeatable, in order).")
     var module: [String] = []
     @Flag(name: .customLong("console-serial"), help: "Purgatory prints its progress on the serial port (see --serial).")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds work/vm/capture.cpio.gz, the kdump capture kernel's initramfs: busybox, /init
-# (tests/vm/initramfs/capture-init), and independent dump readers with their libraries:
+# (tests/vm/initramfs/capture-init), /bin/efi-facts with /lib/modules/efivarfs.ko (as in
+# mkinitramfs.sh), and independent dump readers with their libraries:
 # vmcore-dmesg (Debian's kexec-tools package, extracted by setup.sh), makedumpfile and
 # readelf (installed on the host from Debian's makedumpfile and binutils packages).
 set -eu
@@ -17,10 +18,14 @@ vmcore_dmesg=$(ls "$KT"/root/sbin/vmcore-dmesg "$KT"/root/usr/sbin/vmcore-dmesg 
 [ -n "$vmcore_dmesg" ] || die "vmcore-dmesg not in $KT/root: run scripts/vm/setup.sh"
 S="$OUT/stage-capture"
 rm -rf "$S"
-mkdir -p "$S/bin" "$S/sbin" "$S/proc" "$S/sys" "$S/dev" "$S/tmp" "$S/lib/x86_64-linux-gnu" "$S/lib64"
+EFIVARFS="$ROOT/work/vm-cache/efi-modules/efivarfs.ko"
+[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run scripts/vm/setup.sh"
+mkdir -p "$S/bin" "$S/sbin" "$S/proc" "$S/sys" "$S/dev" "$S/tmp" "$S/lib/x86_64-linux-gnu" "$S/lib64" "$S/lib/modules"
 cp "$(command -v busybox)" "$S/bin/busybox"
 for a in sh mount cat head od tr grep sed sort uniq wc tail poweroff; do ln -s busybox "$S/bin/$a"; done
 install -m 0755 "$ROOT/tests/vm/initramfs/capture-init" "$S/init"
+install -m 0755 "$ROOT/tests/vm/initramfs/efi-facts" "$S/bin/efi-facts"
+install -m 0644 "$EFIVARFS" "$S/lib/modules/efivarfs.ko"
 for bin in "$vmcore_dmesg" "$(command -v makedumpfile)" "$(command -v readelf)"; do
     install -m 0755 "$bin" "$S/sbin/$(basename "$bin")"
     ldd "$bin" | awk '/=> \// {print $3} /^\t\/lib64\// {print $1}' | while read -r so; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the guest images into work/vm/ (run scripts/vm/setup.sh first):
 #   second.cpio.gz   busybox + /init (tests/vm/initramfs/second-init) + /marker.txt (random token,
-#                    also written to work/vm/second.token for run.py)
+#                    also written to work/vm/second.token for run.py) + /bin/efi-facts
+#                    (tests/vm/initramfs/efi-facts) + /lib/modules/efivarfs.ko
 #   first.cpio       uncompressed: busybox, /init (first-init), /bin/kexec (ours, $KEXEC_BIN,
 #                    default work/kexec), /bin/kexec-tools + its libraries, /boot/vmlinuz,
 #                    /boot/second.cpio.gz, /boot/bad-vmlinuz (first 4096 bytes of the kernel),
@@ -9,7 +10,8 @@
 #                    /boot/vmlinux.zst (the ELF vmlinux from the bzImage, extract-vmlinux.py),
 #                    /boot/xen.gz (Xen 4.17, gzip as Debian ships it, for multiboot-*),
 #                    /boot/uki.efi (see uki.efi), /boot/hello.elf (tests/vm/elf-hello.S, for
-#                    elf-args-none), /scenarios/* (tests/vm/scenarios)
+#                    elf-args-none), /scenarios/* (tests/vm/scenarios), /bin/efi-facts and
+#                    /lib/modules/efivarfs.ko as in second.cpio.gz
 #   uki.efi          a unified kernel image made with objcopy from Debian's systemd-boot stub
 #                    (scripts/vm/setup.sh): .osrel, .cmdline "console=ttyS0 quiet panic=-1
 #                    swiftkexec-uki=<marker token>" (also in uki.cmdline), .linux = the kernel,
@@ -34,15 +36,19 @@ log() { echo "mkinitramfs: $*"; }
 VMLINUZ="$CACHE/vmlinuz"
 KT="$CACHE/kexec-tools"
 STUB="$CACHE/systemd-boot/linuxx64.efi.stub"
+EFIVARFS="$CACHE/efi-modules/efivarfs.ko"
 [ -e "$VMLINUZ" ] || die "$VMLINUZ missing: run scripts/vm/setup.sh"
 [ -x "$KT/kexec" ] || die "$KT/kexec missing: run scripts/vm/setup.sh"
 [ -s "$STUB" ] || die "$STUB missing: run scripts/vm/setup.sh"
+[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run scripts/vm/setup.sh"
 command -v objcopy >/dev/null && command -v objdump >/dev/null || die "objcopy/objdump not found (apt-get install binutils)"
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
     die "$BUSYBOX is dynamically linked; install busybox-static"
 fi
+# efi-facts loads efivarfs.ko with it
+"$BUSYBOX" --list | grep -qx insmod || die "$BUSYBOX has no insmod applet"
 
 mkdir -p "$OUT"
 STAGE="$OUT/stage"
@@ -51,10 +57,12 @@ mkdir -p "$STAGE/second" "$STAGE/first"
 
 # ---------------------------------------------------------------- second initramfs
 S="$STAGE/second"
-mkdir -p "$S/bin" "$S/proc" "$S/dev"
+mkdir -p "$S/bin" "$S/proc" "$S/dev" "$S/lib/modules"
 cp "$BUSYBOX" "$S/bin/busybox"
 ln -s busybox "$S/bin/sh"
 install -m 0755 "$ROOT/tests/vm/initramfs/second-init" "$S/init"
+install -m 0755 "$ROOT/tests/vm/initramfs/efi-facts" "$S/bin/efi-facts"
+install -m 0644 "$EFIVARFS" "$S/lib/modules/efivarfs.ko"
 TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 echo "$TOKEN" > "$S/marker.txt"
 $CPIO tree "$OUT/second.cpio.gz.new" "$S" --gzip --nod /dev/console:c:5:1:600
@@ -92,10 +100,12 @@ log "uki.efi: $(wc -c < "$OUT/uki.efi") bytes; $(printf '.osrel 0x%x .cmdline 0x
 # ---------------------------------------------------------------- first initramfs
 F="$STAGE/first"
 mkdir -p "$F/bin" "$F/sbin" "$F/boot" "$F/proc" "$F/sys" "$F/dev" "$F/tmp" "$F/run" \
-         "$F/lib/x86_64-linux-gnu" "$F/lib64" "$F/scenarios"
+         "$F/lib/x86_64-linux-gnu" "$F/lib64" "$F/lib/modules" "$F/scenarios"
 cp "$BUSYBOX" "$F/bin/busybox"
 ln -s busybox "$F/bin/sh"
 install -m 0755 "$ROOT/tests/vm/initramfs/first-init" "$F/init"
+install -m 0755 "$ROOT/tests/vm/initramfs/efi-facts" "$F/bin/efi-facts"
+install -m 0644 "$EFIVARFS" "$F/lib/modules/efivarfs.ko"
 
 # the peer: Debian's kexec-tools with its libraries (glibc's loader at /lib64)
 install -m 0755 "$KT/kexec" "$F/bin/kexec-tools"

@@ -9,6 +9,9 @@ directives).  The serial console is read line by line with host monotonic timest
 the whole log goes to work/vm-logs/NAME[-TAG].log ($VM_OUT/vm-logs if VM_OUT is set).
 One result line per scenario, then "N passed, M failed".  Exit status 0 iff everything passed.
 
+Firmware: SeaBIOS by default; `firmware ovmf` in NAME.expect (or --firmware ovmf for any
+native scenario) boots the same kernel directly (-kernel) under Debian's OVMF on q35.
+
 Build the images first: scripts/vm/setup.sh && scripts/vm/mkinitramfs.sh
 """
 import argparse
@@ -19,8 +22,10 @@ import re
 import secrets
 import select
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -30,6 +35,11 @@ SCEN_DIR = os.path.join(ROOT, "tests", "vm", "scenarios")
 OUTROOT = os.environ.get("VM_OUT") or os.path.join(ROOT, "work")
 BUILD = os.path.join(OUTROOT, "vm")
 CACHE = os.path.join(ROOT, "work", "vm-cache")
+OVMF = os.path.join(CACHE, "ovmf")   # scripts/vm/setup.sh
+FIRMWARES = ("seabios", "ovmf", "ovmf-secboot")
+# seconds added to a scenario's timeout under OVMF for the firmware's own start: the first
+# kernel's /init came 4.5 to 5 s later than under SeaBIOS (TCG, idle 2-core machine)
+OVMF_EXTRA_TIMEOUT = 30.0
 
 DEFAULT_FORBID = [
     r"^SCENARIO-FAIL",
@@ -39,7 +49,8 @@ DEFAULT_FORBID = [
     r"Oops",
     r"Unable to handle kernel",
 ]
-ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[A-Za-z=>])")
+# terminal escapes on the console (OVMF sends ESC[=3h, a screen mode, before the kernel starts)
+ANSI = re.compile(r"\x1b(\[[0-9;?=>]*[A-Za-z]|[()][A-Z0-9]|[A-Za-z=>])")
 print_lock = threading.Lock()
 
 
@@ -55,6 +66,7 @@ class Expect:
         self.initrd = "first"
         self.append = []
         self.expect = []     # raw regex templates
+        self.require = []    # raw regex templates that must match somewhere, in any order
         self.forbid = list(DEFAULT_FORBID)
         self.tags = set()
         self.measures = {}   # name -> [start_re, end_re]
@@ -64,7 +76,11 @@ class Expect:
         self.machine = "native"  # or "xen": Xen 4.17 boots the kernel as a PV dom0
         self.xen_append = []
         self.cpu = "max"     # QEMU -cpu for a native guest (Xen as a PV host needs qemu64)
+        self.firmware = "seabios"  # or "ovmf": UEFI (q35 + pflash), the kernel still from -kernel
+        self.smp = 1
         self.parse(name)
+        if self.machine == "xen" and self.firmware != "seabios":
+            raise SystemExit("run.py: %s: machine xen boots only under seabios" % name)
 
     def parse(self, name):
         # NAME.expect is a scenario; NAME.inc is only a part that scenarios include
@@ -87,6 +103,8 @@ class Expect:
                     self.append.append(rest.strip())
                 elif key == "expect":
                     self.expect.append(rest)
+                elif key == "require":
+                    self.require.append(rest)
                 elif key == "forbid":
                     self.forbid.append(rest)
                 elif key == "tag":
@@ -109,6 +127,14 @@ class Expect:
                     self.machine = rest.strip()
                 elif key == "cpu":
                     self.cpu = rest.strip()
+                elif key == "firmware":
+                    if rest.strip() not in FIRMWARES:
+                        raise SystemExit("%s:%d: firmware is seabios, ovmf or ovmf-secboot" % (path, lineno))
+                    self.firmware = rest.strip()
+                elif key == "smp":
+                    if not rest.strip().isdigit() or not 1 <= int(rest) <= 64:
+                        raise SystemExit("%s:%d: smp is a CPU count (1 to 64)" % (path, lineno))
+                    self.smp = int(rest)
                 elif key == "xen-append":
                     self.xen_append.append(rest.strip())
                 elif key == "collect":
@@ -139,13 +165,28 @@ def run_scenario(name, args):
     exp = Expect(name)
     token = secrets.token_hex(8)
     kernel = args.kernel or os.path.join(CACHE, "vmlinuz")
-    initrd = os.path.join(BUILD, "first.cpio" if exp.initrd == "first" else "first-bench.cpio")
+    initrd = os.path.join(BUILD, {"first": "first.cpio", "bench": "first-bench.cpio",
+                                  "secboot": "first-secboot.cpio"}[exp.initrd])
     xen = exp.machine == "xen"
     if xen:
         # Xen boots first; our kernel becomes its PV dom0 with dom0.cpio (scripts/vm/mkxen.sh)
         hypervisor = os.path.join(CACHE, "xen", "xen.elf")
         initrd = os.path.join(BUILD, "dom0.cpio")
-    for p in (kernel, initrd) + ((hypervisor,) if xen else ()):
+    firmware = args.firmware or exp.firmware
+    if xen and firmware != "seabios":
+        # QEMU's multiboot loader (-kernel xen.elf) is a SeaBIOS option ROM
+        return name, False, "machine xen boots only under seabios", 0.0, {}
+    uefi = firmware.startswith("ovmf")
+    ovmf_code = os.path.join(OVMF, "OVMF_CODE_4M.fd")
+    ovmf_vars = os.path.join(OVMF, "OVMF_VARS_4M.fd")
+    if firmware == "ovmf-secboot":
+        # scripts/vm/mksecboot.sh: PK/KEK/db = our test key, Secure Boot on; the first kernel
+        # is Debian's re-signed with that key
+        ovmf_code = os.path.join(OVMF, "OVMF_CODE_4M.secboot.fd")
+        ovmf_vars = os.path.join(BUILD, "secboot", "VARS.fd")
+        kernel = args.kernel or os.path.join(BUILD, "secboot", "vmlinuz-db")
+    for p in ((kernel, initrd) + ((hypervisor,) if xen else ())
+              + ((ovmf_code, ovmf_vars) if uefi else ())):
         if not os.path.exists(p):
             return name, False, "missing %s (run setup.sh and mkinitramfs.sh)" % p, 0.0, {}
     base = ["console=hvc0" if xen else "console=ttyS0"] + ([] if args.no_quiet else ["quiet"]) + ["panic=-1", "scenario=" + name, "KEXEC=" + args.kexec,
@@ -153,11 +194,12 @@ def run_scenario(name, args):
     base += args.env
     base_append = " ".join(base)
     append = " ".join(exp.append + [base_append])
-    timeout = args.timeout or exp.timeout
+    timeout = args.timeout or exp.timeout + (OVMF_EXTRA_TIMEOUT if uefi else 0)
     vars_ = {"TOKEN": token, "MARKER": read_marker(), "APPEND": append,
              "BASE_APPEND": base_append, "KEXEC": args.kexec}
     expects = [expand(t, vars_) for t in exp.expect]
     forbids = [expand(t, vars_) for t in exp.forbid]
+    requires = [expand(t, vars_) for t in exp.require]
     measures = {k: (expand(s, vars_), expand(e, vars_)) for k, (s, e) in exp.measures.items()}
     collects = {k: expand(v, vars_) for k, v in exp.collect.items()}
 
@@ -169,15 +211,27 @@ def run_scenario(name, args):
         modules = "%s %s,%s" % (kernel.replace(",", ",,"), append.replace(",", ",,"),
                                 initrd.replace(",", ",,"))
         cmd = [args.qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", str(max(args.memory, 2048)),
-               "-smp", "1", "-nographic", "-no-reboot", "-kernel", hypervisor,
+               "-smp", str(exp.smp), "-nographic", "-no-reboot", "-kernel", hypervisor,
                "-append", xen_append, "-initrd", modules] + args.qemu_arg
     else:
-        cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu or exp.cpu, "-m", str(args.memory), "-smp", "1",
-               "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu or exp.cpu, "-m", str(args.memory),
+               "-smp", str(exp.smp), "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
                "-append", append] + args.qemu_arg
     os.makedirs(args.log_dir, exist_ok=True)
     logname = name + ("-" + args.tag if args.tag else "")
     logpath = os.path.join(args.log_dir, logname + ".log")
+    tmpdir = None
+    if uefi:
+        # OVMF writes its variables (boot entries, ...): each guest gets a fresh copy of VARS
+        tmpdir = tempfile.mkdtemp(prefix=logname + ".ovmf-", dir=args.log_dir)
+        vars_copy = os.path.join(tmpdir, "OVMF_VARS_4M.fd")
+        shutil.copyfile(ovmf_vars, vars_copy)
+        # the secboot build keeps its variables in SMM, which must be on and own the flash
+        secure = firmware == "ovmf-secboot"
+        cmd[1:1] = (["-machine", "q35,smm=on" if secure else "q35"]
+                    + (["-global", "driver=cfi.pflash01,property=secure,value=on"] if secure else [])
+                    + ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + ovmf_code,
+                       "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy])
 
     lines = []   # (host seconds since QEMU start, text)
     t0 = time.monotonic()
@@ -229,6 +283,8 @@ def run_scenario(name, args):
         proc.kill()
     proc.wait()
     elapsed = time.monotonic() - t0
+    if tmpdir:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
     # ---- evaluate
     reason = None
@@ -247,6 +303,9 @@ def run_scenario(name, args):
             reason = reason or "expected line not seen (in order): %s" % rx.pattern
             break
         i += 1
+    for rx in requires:
+        if not any(rx.search(text) for _, text in lines):
+            reason = reason or "required line not seen: %s" % rx.pattern
     for mname, (srx, erx) in measures.items():
         ts = te = None
         for t, text in lines:
@@ -309,6 +368,9 @@ def main():
     ap.add_argument("--kernel", help="first kernel (default work/vm-cache/vmlinuz)")
     ap.add_argument("--memory", type=int, default=1536)
     ap.add_argument("--cpu", help="QEMU -cpu for a native guest, instead of the scenario's")
+    ap.add_argument("--firmware", choices=FIRMWARES,
+                    help="seabios or ovmf for a native guest, instead of the scenario's "
+                         "(ovmf adds %d s to the timeout)" % OVMF_EXTRA_TIMEOUT)
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     ap.add_argument("--log-dir", default=os.path.join(OUTROOT, "vm-logs"))

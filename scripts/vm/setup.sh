@@ -6,6 +6,8 @@
 #  * downloads WITHOUT installing (apt-get download + dpkg-deb -x) into work/vm-cache/:
 #      - the kernel that linux-image-amd64 currently depends on  -> work/vm-cache/vmlinuz
 #      - its Xen modules (xen-privcmd, xen-evtchn, xenfs)          -> work/vm-cache/xen-modules/
+#      - its efivarfs module (for the EFI facts of the initramfs)  -> work/vm-cache/efi-modules/
+#      - OVMF (UEFI firmware for `firmware ovmf` scenarios)         -> work/vm-cache/ovmf/OVMF_*_4M*.fd
 #      - Debian's Xen 4.17 hypervisor, gunzipped                 -> work/vm-cache/xen/xen.elf
 #      - kexec-tools (the peer)                                  -> work/vm-cache/kexec-tools/kexec
 #        plus every shared library its kexec needs (by ldd)      -> work/vm-cache/kexec-tools/lib/
@@ -96,26 +98,33 @@ fi
 ln -sfn "kernel/$kpkg/boot/$(basename "$vmlinuz")" "$CACHE/vmlinuz"
 log "kernel: $vmlinuz ($(wc -c < "$vmlinuz") bytes)"
 
-# ---------------------------------------------------------------- Xen (dom0 scenarios)
+# ---------------------------------------------------------------- modules; Xen (dom0 scenarios)
 # The three modules a PV dom0 needs for /dev/xen/privcmd, /dev/xen/hypercall and /proc/xen,
 # from the same kernel package (Debian builds them as modules), and Debian's Xen 4.17
 # hypervisor, gunzipped to the multiboot ELF that QEMU's -kernel boots.
+# efivarfs is a module too (no dependencies): the initramfs insmod it to read EFI variables.
+# Each set has its own marker, so a cache made before a set existed gets it on the next run.
 XM="$kdir/xen-modules"
-if [ ! -e "$XM/.complete" ]; then
-    log "extracting the Xen modules of $kpkg"
+EM="$kdir/efi-modules"
+if [ ! -e "$XM/.complete" ] || [ ! -e "$EM/.complete" ]; then
+    log "extracting the Xen and EFI modules of $kpkg"
     deb=$(fetch_deb "$kpkg")
-    rm -rf "$kdir.xtmp"; mkdir -p "$kdir.xtmp" "$XM"
+    rm -rf "$kdir.xtmp"; mkdir -p "$kdir.xtmp" "$XM" "$EM"
     dpkg-deb -x "$deb" "$kdir.xtmp"
     for m in xen-privcmd.ko xen-evtchn.ko xenfs/xenfs.ko; do
         f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/drivers/xen/$m 2>/dev/null | head -n 1)
         [ -n "$f" ] || die "$kpkg has no drivers/xen/$m"
         cp "$f" "$XM/"
     done
+    f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko 2>/dev/null | head -n 1)
+    [ -n "$f" ] || die "$kpkg has no fs/efivarfs/efivarfs.ko"
+    cp "$f" "$EM/"
     rm -rf "$kdir.xtmp"
     rm -f "$deb"
-    touch "$XM/.complete"
+    touch "$XM/.complete" "$EM/.complete"
 fi
 ln -sfn "kernel/$kpkg/xen-modules" "$CACHE/xen-modules"
+ln -sfn "kernel/$kpkg/efi-modules" "$CACHE/efi-modules"
 XEN="$CACHE/xen"
 if [ ! -s "$XEN/xen.elf" ]; then
     log "downloading xen-hypervisor-4.17-amd64"
@@ -193,4 +202,23 @@ if [ ! -s "$SB/linuxx64.efi.stub" ]; then
     rm -rf "$SB/root"
 fi
 log "systemd-boot stub: $SB/linuxx64.efi.stub ($(cat "$SB/package" 2>/dev/null || echo '?'), $(wc -c < "$SB/linuxx64.efi.stub") bytes)"
+
+# ---------------------------------------------------------------- OVMF (`firmware ovmf` scenarios)
+# Debian's UEFI firmware for QEMU: CODE is mapped read-only, each guest gets a copy of VARS
+# (run.py). The secboot CODE and the VARS with Microsoft's keys enrolled are for Secure Boot.
+OVMF="$CACHE/ovmf"
+if [ ! -s "$OVMF/OVMF_CODE_4M.fd" ] || [ ! -s "$OVMF/OVMF_VARS_4M.fd" ]; then
+    log "downloading ovmf"
+    deb=$(fetch_deb ovmf)
+    rm -rf "$OVMF"; mkdir -p "$OVMF/root"
+    dpkg-deb -x "$deb" "$OVMF/root"
+    for fd in OVMF_CODE_4M.secboot.fd OVMF_VARS_4M.ms.fd OVMF_VARS_4M.fd OVMF_CODE_4M.fd; do
+        if [ -s "$OVMF/root/usr/share/OVMF/$fd" ]; then cp "$OVMF/root/usr/share/OVMF/$fd" "$OVMF/"; fi
+    done
+    # CODE last: its presence (with VARS) marks the cache complete
+    [ -s "$OVMF/OVMF_VARS_4M.fd" ] && [ -s "$OVMF/OVMF_CODE_4M.fd" ] || die "no usr/share/OVMF/OVMF_{CODE,VARS}_4M.fd in $deb"
+    basename "$deb" > "$OVMF/package"
+    rm -rf "$OVMF/root"
+fi
+log "ovmf: $OVMF ($(cat "$OVMF/package" 2>/dev/null || echo '?')): $(ls "$OVMF" | grep '\.fd$' | tr '\n' ' ')"
 log "done"

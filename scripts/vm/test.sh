@@ -30,6 +30,7 @@ start=$(date +%s)
 sh "$VM/setup.sh"
 sh "$VM/mkcapture.sh"
 NO_BENCH=1 sh "$VM/mkinitramfs.sh"
+sh "$VM/mksecboot.sh"  # keys, enrolled OVMF variables, signed kernels: `firmware ovmf-secboot`
 sh "$VM/mkxen.sh"      # dom0.cpio for the `machine xen` scenarios
 if [ $# -gt 0 ]; then
     set -- "$@"

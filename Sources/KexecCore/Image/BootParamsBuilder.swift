@@ -1,4 +1,5 @@
-/// Builds the boot_params segment: zero page, then the command line, then setup_data nodes.
+/// Builds the boot_params segment: zero page, then the command line, then setup_data nodes,
+/// then the EFI runtime memory map (when EFI is handed over).
 /// Its layout is fixed before placement (sizes) and filled after (addresses).
 public struct BootParamsBuilder: Sendable {
     public var header: SetupHeader
@@ -20,12 +21,17 @@ public struct BootParamsBuilder: Sendable {
         if let seed = host.rngSeed, !seed.isEmpty {
             nodes.append(SetupDataNode(type: SetupDataNode.typeRNGSeed, payload: seed))
         }
+        if let efi = host.efi {
+            nodes.append(SetupDataNode(type: EFISetupData.setupDataType, payload: efi.setupData.encoded))
+        }
         return nodes
     }
 
     var setupDataOffset: Int { (Self.commandLineOffset + commandLine.utf8.count + 1 + 15) & ~15 }
 
-    public var size: Int { setupDataOffset + setupDataNodes.reduce(0) { $0 + $1.encodedSize } }
+    var efiMemoryMapOffset: Int { setupDataOffset + setupDataNodes.reduce(0) { $0 + $1.encodedSize } }
+
+    public var size: Int { efiMemoryMapOffset + (host.efi?.runtimeMap.count ?? 0) * EFIMemoryDescriptor.size }
 
     /// The bytes of the segment once it sits at `address`, with the initrd at `initrd`.
     public func build(at address: UInt64, initrd: PhysicalRange?) -> [UInt8] {
@@ -63,6 +69,9 @@ public struct BootParamsBuilder: Sendable {
         bp.store(extMemK, at: B.extMemK)
         bp.store(altMemK, at: B.altMemK)
 
+        if let running { bp[B.secureBoot] = running[B.secureBoot] }
+        if let efi = host.efi { Self.storeEFIInfo(efi, into: &bp, mapAt: address + UInt64(efiMemoryMapOffset), mapOffset: efiMemoryMapOffset) }
+
         var offset = setupDataOffset
         let nodes = setupDataNodes
         bp.store(UInt64(nodes.isEmpty ? 0 : address + UInt64(offset)), at: O.setupData)
@@ -72,6 +81,23 @@ public struct BootParamsBuilder: Sendable {
             offset += node.encodedSize
         }
         return bp
+    }
+
+    /// boot_params.efi_info: the signature, the system table and the runtime map, which the
+    /// new kernel maps at the virtual addresses the running kernel chose (it cannot call
+    /// SetVirtualAddressMap again).
+    static func storeEFIInfo(_ efi: EFIHandOver, into bp: inout [UInt8], mapAt address: UInt64, mapOffset: Int) {
+        typealias B = BootParamsOffset
+        let map = efi.memoryMapBytes
+        bp.store(bytes: EFIHandOver.loaderSignature, at: B.efiLoaderSignature)
+        bp.store(UInt32(truncatingIfNeeded: efi.systemTable), at: B.efiSystab)
+        bp.store(UInt32(truncatingIfNeeded: efi.systemTable >> 32), at: B.efiSystabHi)
+        bp.store(UInt32(EFIMemoryDescriptor.size), at: B.efiMemdescSize)
+        bp.store(efi.memoryDescriptorVersion, at: B.efiMemdescVersion)
+        bp.store(UInt32(truncatingIfNeeded: address), at: B.efiMemmap)
+        bp.store(UInt32(truncatingIfNeeded: address >> 32), at: B.efiMemmapHi)
+        bp.store(UInt32(map.count), at: B.efiMemmapSize)
+        bp.store(bytes: map, at: mapOffset)
     }
 
     /// KiB of RAM above 1 MiB in the range that crosses 1 MiB (ext_mem_k is capped at 0xfc00).

@@ -34,6 +34,7 @@ enum LinuxBootTail {
         plan.segments.append(Segment(role: .bootParams, data: ByteStorage(params).all, memory: PhysicalRange(start: paramsAt, size: paramsMemory)!))
         plan.bootParamsAddress = paramsAt
         plan.notes.append("boot_params at \(hex(paramsAt)) (\(params.count) bytes: zero page, command line, \(builder.setupDataNodes.count) setup_data nodes), e820 \(builder.e820.count) entries")
+        if let note = host.efi?.summary ?? host.efiNote { plan.notes.append(note) }
         try placePurgatory(&plan, request: request, placer: &placer, host: host, registers: .linux(rsi: paramsAt, rip: entry), backup: backup)
     }
 
