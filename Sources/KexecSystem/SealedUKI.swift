@@ -42,7 +42,7 @@ extension KexecRunner {
             }
             notes.append("kexec_file_load gets .initrd (\(embedded.count) bytes) in a sealed memfd")
         }
-        let signature = SignatureDiagnosis(checkedName: "\(o.kernelPath)'s .linux", checked: inputs.kernel.withRaw(AuthenticodeInspector.inspect),
+        let signature = SignatureDiagnosis(checkedName: "\(o.kernelPath)'s .linux (the kernel kexec_file_load checks)", checked: inputs.kernel.withRaw(AuthenticodeInspector.inspect),
                                            container: file.all.withRaw(AuthenticodeInspector.inspect))
         return SealedUKI(kernel: kernel, initrd: initrd, commandLine: inputs.commandLine, notes: notes, signature: signature)
     }

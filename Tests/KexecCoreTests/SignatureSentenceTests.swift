@@ -73,6 +73,15 @@ extension SyscallChoiceTests {
         #expect(try report().verdict == "accepted if the signature verifies: its key CN=swift-kexec test signer in UEFI db (the platform keyring)")
     }
 
+    @Test func aUKINamesItsLinuxAndItsOwnSigner() throws {
+        let uki = AuthenticodeTests.signed([(2, AuthenticodeTests.pkcs7)],
+                                           base: PEFixture.uki(linux: AuthenticodeTests.bzImage([]), cmdline: "quiet"))
+        try Data(uki).write(to: URL(fileURLWithPath: kernel))
+        let (r, root) = try secureBootRoot(FakeSyscalls(fileResult: -Int(ENODATA)))
+        let text = withExtendedLifetime(root) { message(r, options(.file)) }
+        #expect(text.hasPrefix("kexec_file_load failed: No data available: \(kernel)'s .linux (the kernel kexec_file_load checks) carries no Authenticode signature; the UKI itself is signed by \"CN=swift-kexec test signer\" (issued by \"CN=swift-kexec test signer\"), and with Secure Boot on"))
+    }
+
     @Test func kexecLoadRefusedByIMAUnderSecureBoot() throws {
         let (r, root) = try secureBootRoot(FakeSyscalls(result: -Int(EACCES)))
         let text = withExtendedLifetime(root) { message(r, options(.load)) }
