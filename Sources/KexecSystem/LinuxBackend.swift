@@ -81,11 +81,7 @@ public struct LinuxBackend: KexecBackend {
     }
 
     func openForKernel(_ path: String, role: String) throws(KexecError) -> FileDescriptor {
-        do {
-            return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-        } catch {
-            throw KexecError(file: path, "cannot open the \(role): \(error)")
-        }
+        try MappedFile.openRegular(path, role: role).0
     }
 
     func explain(errno e: Int32, syscall: SyscallChoice, unload: Bool = false) -> KexecError {

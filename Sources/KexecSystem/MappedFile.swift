@@ -6,20 +6,8 @@ import SystemPackage
 public enum MappedFile {
     /// `populate: false` faults pages in only when read (for a look at the headers).
     public static func open(_ path: String, role: String, populate: Bool = true) throws(KexecError) -> ByteStorage {
-        let fd: FileDescriptor
-        do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-        } catch {
-            throw KexecError(file: path, "cannot open the \(role): \(describe(error))")
-        }
+        let (fd, st) = try openRegular(path, role: role)
         defer { try? fd.close() }
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0 else {
-            throw KexecError(file: path, "cannot stat the \(role): \(String(cString: strerror(errno)))")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw KexecError(file: path, "the \(role) is not a regular file")
-        }
         let size = Int(st.st_size)
         if size == 0 { return ByteStorage([]) }
         // MAP_POPULATE: one batched fault-in instead of a page fault per 4 KiB (costly in VMs).
@@ -28,6 +16,39 @@ public enum MappedFile {
         }
         return ByteStorage(raw: UnsafeRawBufferPointer(start: base, count: size)) { raw in
             _ = munmap(UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        }
+    }
+
+    /// Opens without blocking (a FIFO would wait for a writer in open(2)) and accepts only a
+    /// regular file: a FIFO, device or directory is refused in one line before any read.
+    public static func openRegular(_ path: String, role: String) throws(KexecError) -> (FileDescriptor, stat) {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+        } catch {
+            throw KexecError(file: path, "cannot open the \(role): \(describe(error))")
+        }
+        var st = stat()
+        guard fstat(fd.rawValue, &st) == 0 else {
+            let e = errno
+            try? fd.close()
+            throw KexecError(file: path, "cannot stat the \(role): \(String(cString: strerror(e)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            try? fd.close()
+            throw KexecError(file: path, "the \(role) is \(kind(st.st_mode)); expected a regular file")
+        }
+        return (fd, st)
+    }
+
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFDIR: return "a directory"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
         }
     }
 

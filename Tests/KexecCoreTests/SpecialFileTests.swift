@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import Testing
+@testable import KexecCore
+@testable import KexecSystem
+
+/// A FIFO, device or directory given as kernel, initrd or module is refused in one line at
+/// once: open(2) of a FIFO without O_NONBLOCK waits for a writer forever.
+@Suite("special files", .serialized)
+struct SpecialFileTests {
+    let dir: String
+    let fifo: String
+    let kernel: String
+
+    init() throws {
+        let files = try ImageFiles(prefix: "kexec-fifo-")
+        dir = files.dir
+        kernel = files.kernel
+        fifo = dir + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+    }
+
+    @Test(arguments: [
+        (["--dry-run", "-l", "@FIFO"], "@FIFO: the kernel image is a FIFO; expected a regular file"),
+        (["--dry-run", "-l", "@KERNEL", "--initrd=@FIFO"], "@FIFO: the initrd is a FIFO; expected a regular file"),
+        (["--dry-run", "-l", "@KERNEL", "--module=@FIFO x"], "@FIFO: the module is a FIFO; expected a regular file"),
+        (["--dry-run", "-l", "/dev/null"], "/dev/null: the kernel image is a character device; expected a regular file"),
+        (["--dry-run", "-l", "@DIR"], "@DIR: the kernel image is a directory; expected a regular file"),
+    ])
+    func refusedAtOnceInOneLine(_ template: [String], _ phrase: String) throws {
+        let subst = { (s: String) in s.replacingOccurrences(of: "@FIFO", with: fifo).replacingOccurrences(of: "@KERNEL", with: kernel)
+            .replacingOccurrences(of: "@DIR", with: dir) }
+        let started = Date()
+        let r = try CLIRun(template.map(subst))
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(r.status == 1)
+        #expect(r.stderr == "kexec: \(subst(phrase))\n")
+    }
+
+    /// The file syscall path opens the files for the kernel itself (after the UKI check).
+    @Test func fileSyscallRefusesAFIFOInitrd() throws {
+        let root = try FakeRoot(["/proc/iomem": "00100000-7ffdffff : System RAM\n"])
+        let fake = FakeSyscalls()
+        let runner = KexecRunner(backend: LinuxBackend(syscalls: fake, files: root.files), probe: HostProbe(files: root.files))
+        var o = LoadOptions(kernelPath: kernel)
+        o.initrdPath = fifo
+        o.syscall = .file
+        let error = withExtendedLifetime(root) { #expect(throws: KexecError.self) { try runner.load(o) } }
+        #expect(error?.description == "\(fifo): the initrd is a FIFO; expected a regular file")
+        #expect(fake.fileLoads.isEmpty)
+    }
+}
