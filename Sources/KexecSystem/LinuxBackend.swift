@@ -133,6 +133,9 @@ public struct LinuxBackend: KexecBackend {
             return error("another kexec operation is in progress, or the crash image is in use")
         case EINVAL:
             return error("the kernel rejected the segment list (run with -d to see it)")
+        case EFAULT where !file:
+            // -i skips the digests, so a file that shrank is first noticed by the kernel's copy
+            return error("the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded; nothing was loaded")
         case ENOMEM:
             return error("the kernel could not allocate memory for the image; free memory or use a smaller initrd")
         case EADDRNOTAVAIL:

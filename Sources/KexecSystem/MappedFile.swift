@@ -1,3 +1,4 @@
+import CKexecShim
 import Glibc
 import KexecCore
 import SystemPackage
@@ -14,10 +15,17 @@ public enum MappedFile {
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd.rawValue, 0), base != MAP_FAILED else {
             throw KexecError(file: path, "cannot map the \(role): \(String(cString: strerror(errno)))")
         }
+        _ = ckexec_watch_mapping(base, size, path)
+        if let victim = testShrinkAfterMap, victim == path { _ = truncate(path, off_t(size / 2)) }
         return ByteStorage(raw: UnsafeRawBufferPointer(start: base, count: size)) { raw in
+            ckexec_unwatch_mapping(raw.baseAddress)
             _ = munmap(UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
         }
     }
+
+    /// Test hook (the CLI tests and the file-shrinks VM scenario): right after mapping this
+    /// path, cut the file to half its size, as a concurrent writer would.
+    static let testShrinkAfterMap: String? = getenv("SWIFT_KEXEC_TEST_SHRINK_AFTER_MAP").map { String(cString: $0) }
 
     /// Opens without blocking (a FIFO would wait for a writer in open(2)) and accepts only a
     /// regular file: a FIFO, device or directory is refused in one line before any read.

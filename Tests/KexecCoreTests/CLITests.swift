@@ -14,13 +14,13 @@ struct CLIRun {
             .appendingPathComponent("kexec").path
     }
 
-    init(_ args: [String]) throws {
+    init(_ args: [String], environment extra: [String: String] = [:]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLIRun.binary)
         // Host tests must never reach kexec_load/kexec_file_load/reboot: every run is a dry run,
         // and this makes the real back end refuse even if a test forgot --dry-run.
         p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_KEXEC_NO_SYSCALLS": "1"]) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_KEXEC_NO_SYSCALLS": "1"].merging(extra) { $1 }) { $1 }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

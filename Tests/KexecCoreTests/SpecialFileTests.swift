@@ -50,3 +50,30 @@ struct SpecialFileTests {
         #expect(fake.fileLoads.isEmpty)
     }
 }
+
+/// A file that shrinks while kexec reads it (the mapping's pages past the new end fault with
+/// SIGBUS) is named in one line with exit status 1, not a death by signal 7.
+@Suite("files that change underneath", .serialized)
+struct ShrinkingFileTests {
+    @Test(arguments: ["kernel", "initrd"])
+    func shrinkingFileIsOneLine(_ which: String) throws {
+        let files = try ImageFiles(prefix: "kexec-shrink-", bodySize: 1 << 20, initrd: [UInt8](repeating: 7, count: 1 << 20))
+        let victim = which == "kernel" ? files.kernel : files.initrd
+        let r = try CLIRun(["--dry-run", "-c", "-l", files.kernel, "--initrd=" + files.initrd],
+                           environment: ["SWIFT_KEXEC_TEST_SHRINK_AFTER_MAP": victim])
+        #expect(r.status == 1)
+        #expect(r.stderr == "kexec: \(victim): the file changed (it shrank) while being read; nothing was loaded\n")
+        #expect(r.stdout.isEmpty)
+    }
+}
+
+extension SyscallChoiceTests {
+    /// With -i no digest reads the pages first, so the kernel's copy meets the hole (EFAULT).
+    @Test func kernelCopyFaultSaysAFileShrank() throws {
+        let (r, root) = try runner(FakeSyscalls(result: -Int(EFAULT)))
+        var o = options(.load)
+        o.skipChecks = true
+        let text = withExtendedLifetime(root) { message(r, o) }
+        #expect(text == "kexec_load failed: Bad address: the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded; nothing was loaded")
+    }
+}

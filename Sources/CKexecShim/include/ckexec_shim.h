@@ -29,6 +29,12 @@ long ckexec_getrandom(void *buf, size_t len, unsigned int flags);
 int ckexec_saved_argc(void);
 const char *ckexec_saved_argv(int index);
 
+// A mapped file that shrinks under us faults with SIGBUS: for an address inside a watched
+// mapping the handler prints "kexec: PATH: the file changed ..." and exits 1 (sigbus.c).
+// Returns 0, or -1 when the table is full (the mapping is then simply not watched).
+int ckexec_watch_mapping(const void *base, size_t length, const char *path);
+void ckexec_unwatch_mapping(const void *base);
+
 // Constants from <linux/kexec.h> / <linux/reboot.h>, exposed as functions because
 // Swift 6 rejects C globals as not concurrency-safe.
 unsigned long ckexec_arch_x86_64(void);
