@@ -30,3 +30,9 @@ scripts/build-static.sh
 
 step "QEMU scenarios"
 scripts/vm/test.sh
+
+# The kernel dimension: Debian sid's current kernel (7.x) as first, second and capture kernel,
+# UEFI, Secure Boot, kdump and the reliability scenarios (tests/vm/README.md, "Another kernel").
+step "QEMU scenarios on Debian sid's kernel (subset)"
+KERNEL_SUITE=sid scripts/vm/test.sh uefi-load-exec uefi-file-load-exec uefi-kdump uefi-noefi \
+    secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump

@@ -41,6 +41,13 @@ struct Actions {
             print(xen != nil ? try xenCrashBytes() : KexecEnvironment.read(SystemFiles()).crashReservationBytes ?? 0)
             return
         }
+        // Everything that changes what is loaded runs under one lock; under Xen so does -S,
+        // whose answer comes from the load/unload parity that a concurrent caller changes.
+        let changes = !o.dryRun && (o.unload || o.exec || o.force || o.kernel != nil || (o.status && xen != nil))
+        var lockNote: String?
+        if changes && !o.printCkrSize && !(o.status && o.json) {
+            lockNote = try Self.lock().note
+        }
         if o.status {
             if o.json {
                 print(runner.statusJSON(crashReservationBytes: xen != nil ? try? xenCrashBytes() : nil).rendered())
@@ -96,6 +103,7 @@ struct Actions {
         } else {
             let outcome = try xen?.loader(runner).load(options) ?? runner.load(options)
             if o.debug {
+                if let lockNote { printError(lockNote) }
                 outcome.notes.forEach(printError)
                 if let plan = outcome.plan {
                     plan.notes.forEach(printError)
@@ -137,6 +145,15 @@ struct Actions {
             if let signature { print(signature.line) }
             print(PlanPrinter.text(plan))
         }
+    }
+
+    /// The operation lock (SWIFT_KEXEC_LOCK and SWIFT_KEXEC_LOCK_TIMEOUT move it and bound the
+    /// wait, for tests); kept until the process exits.
+    static func lock() throws -> (lock: OperationLock?, note: String) {
+        let env = { (name: String) in getenv(name).map { String(cString: $0) } }
+        return try OperationLock.acquire(path: env("SWIFT_KEXEC_LOCK") ?? OperationLock.defaultPath,
+                                         timeout: env("SWIFT_KEXEC_LOCK_TIMEOUT").flatMap(Double.init) ?? 60,
+                                         say: printError)
     }
 
     func address(_ text: String, _ flag: String) throws -> UInt64 {

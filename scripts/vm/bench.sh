@@ -49,7 +49,7 @@ if [ ! -e "$bin" ]; then
     whos="peer"
 fi
 
-LOGS="${VM_OUT:-$ROOT/work}/vm-logs"
+LOGS="${VM_OUT:-$ROOT/work${KERNEL_SUITE:+/$KERNEL_SUITE}}/vm-logs"   # as run.py's
 RES="$LOGS/bench-results.jsonl"
 mkdir -p "$LOGS"
 : > "$RES"

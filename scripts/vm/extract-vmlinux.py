@@ -27,7 +27,12 @@ def decompress(data):
     if data.startswith(b"\x1f\x8b"):
         return gzip.GzipFile(fileobj=io.BytesIO(data)).read()
     if data.startswith(b"\x28\xb5\x2f\xfd"):
-        return subprocess.run(["zstd", "-dc"], input=data, stdout=subprocess.PIPE, check=True).stdout
+        # zstd (Debian's 7.x) reads the appended size as a broken second frame: leave it out
+        size = struct.unpack_from("<I", data, len(data) - 4)[0]
+        out = subprocess.run(["zstd", "-dc"], input=data[:-4], stdout=subprocess.PIPE, check=True).stdout
+        if len(out) != size:
+            raise SystemExit("extract-vmlinux: zstd gave %d bytes, the image says %d" % (len(out), size))
+        return out
     raise SystemExit("extract-vmlinux: unknown payload compression %s" % data[:6].hex())
 
 

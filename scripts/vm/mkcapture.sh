@@ -4,9 +4,10 @@
 # mkinitramfs.sh), and independent dump readers with their libraries:
 # vmcore-dmesg (Debian's kexec-tools package, extracted by setup.sh), makedumpfile and
 # readelf (installed on the host from Debian's makedumpfile and binutils packages).
+# Environment: VM_OUT, KERNEL_SUITE (efivarfs.ko of that suite's kernel), as for mkinitramfs.sh.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-OUT="${VM_OUT:-$ROOT/work}/vm"
+OUT="${VM_OUT:-$ROOT/work${KERNEL_SUITE:+/$KERNEL_SUITE}}/vm"
 KT="$ROOT/work/vm-cache/kexec-tools"
 log() { echo "mkcapture: $*"; }
 die() { echo "mkcapture: ERROR: $*" >&2; exit 1; }
@@ -18,8 +19,9 @@ vmcore_dmesg=$(ls "$KT"/root/sbin/vmcore-dmesg "$KT"/root/usr/sbin/vmcore-dmesg 
 [ -n "$vmcore_dmesg" ] || die "vmcore-dmesg not in $KT/root: run scripts/vm/setup.sh"
 S="$OUT/stage-capture"
 rm -rf "$S"
-EFIVARFS="$ROOT/work/vm-cache/efi-modules/efivarfs.ko"
-[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run scripts/vm/setup.sh"
+# the module must match the capture kernel, which is the image's /boot/vmlinuz
+EFIVARFS="$ROOT/work/vm-cache${KERNEL_SUITE:+/suite-$KERNEL_SUITE}/efi-modules/efivarfs.ko"
+[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run ${KERNEL_SUITE:+KERNEL_SUITE=$KERNEL_SUITE }scripts/vm/setup.sh"
 mkdir -p "$S/bin" "$S/sbin" "$S/proc" "$S/sys" "$S/dev" "$S/tmp" "$S/lib/x86_64-linux-gnu" "$S/lib64" "$S/lib/modules"
 cp "$(command -v busybox)" "$S/bin/busybox"
 for a in sh mount cat head od tr grep sed sort uniq wc tail poweroff; do ln -s busybox "$S/bin/$a"; done

@@ -18,14 +18,21 @@
 #                    .initrd = second.cpio.gz, at page-aligned addresses above the stub's sections
 #   first-bench.cpio first.cpio followed by an archive with /boot/big-initrd: second.cpio.gz then
 #                    an uncompressed newc archive of random bytes, 64 MiB in all
+#   kernel           the kernel's file name (e.g. vmlinuz-6.1.0-57-amd64): run.py checks its
+#                    default first kernel against it
 # Environment: KEXEC_BIN (our binary; a dynamic one gets its libraries copied too),
 #              BIG_INITRD_BYTES (default 67108864), NO_BENCH=1 (skip first-bench.cpio),
-#              VM_OUT (build into $VM_OUT/vm instead of work/vm, e.g. for a second user).
+#              VM_OUT (build into $VM_OUT/vm instead of work/vm, e.g. for a second user),
+#              KERNEL_SUITE=sid (that suite's kernel and efivarfs.ko from scripts/vm/fetch-kernel.sh
+#              instead of Debian 12's; VM_OUT defaults to work/SUITE so the images do not mix).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE="$ROOT/work/vm-cache"
-OUT="${VM_OUT:-$ROOT/work}/vm"
+OUT="${VM_OUT:-$ROOT/work${KERNEL_SUITE:+/$KERNEL_SUITE}}/vm"
+# where the kernel and its efivarfs.ko are: setup.sh's, or fetch-kernel.sh's for KERNEL_SUITE
+KCACHE="$CACHE${KERNEL_SUITE:+/suite-$KERNEL_SUITE}"
+SETUP="${KERNEL_SUITE:+KERNEL_SUITE=$KERNEL_SUITE }scripts/vm/setup.sh"
 CPIO="python3 $ROOT/scripts/vm/cpio.py"
 KEXEC_BIN=${KEXEC_BIN:-$ROOT/work/kexec}
 BIG=${BIG_INITRD_BYTES:-67108864}
@@ -33,14 +40,14 @@ BIG=${BIG_INITRD_BYTES:-67108864}
 die() { echo "mkinitramfs: ERROR: $*" >&2; exit 1; }
 log() { echo "mkinitramfs: $*"; }
 
-VMLINUZ="$CACHE/vmlinuz"
+VMLINUZ="$KCACHE/vmlinuz"
 KT="$CACHE/kexec-tools"
 STUB="$CACHE/systemd-boot/linuxx64.efi.stub"
-EFIVARFS="$CACHE/efi-modules/efivarfs.ko"
-[ -e "$VMLINUZ" ] || die "$VMLINUZ missing: run scripts/vm/setup.sh"
+EFIVARFS="$KCACHE/efi-modules/efivarfs.ko"
+[ -e "$VMLINUZ" ] || die "$VMLINUZ missing: run $SETUP"
 [ -x "$KT/kexec" ] || die "$KT/kexec missing: run scripts/vm/setup.sh"
 [ -s "$STUB" ] || die "$STUB missing: run scripts/vm/setup.sh"
-[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run scripts/vm/setup.sh"
+[ -s "$EFIVARFS" ] || die "$EFIVARFS missing: run $SETUP"
 command -v objcopy >/dev/null && command -v objdump >/dev/null || die "objcopy/objdump not found (apt-get install binutils)"
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
@@ -156,6 +163,8 @@ for s in "$ROOT"/tests/vm/scenarios/*.sh; do
 done
 $CPIO tree "$OUT/first.cpio.new" "$F" --nod /dev/console:c:5:1:600 --nod /dev/null:c:1:3:666
 mv "$OUT/first.cpio.new" "$OUT/first.cpio"
+# /boot/vmlinuz is the second kernel: run.py refuses to boot another one first by default
+basename "$(readlink -f "$VMLINUZ")" > "$OUT/kernel"
 log "first.cpio: $(wc -c < "$OUT/first.cpio") bytes"
 
 # ---------------------------------------------------------------- benchmark variant

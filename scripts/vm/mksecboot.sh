@@ -10,10 +10,11 @@
 #   vmlinuz-unsigned         the same kernel with no signature
 #   ../first-secboot.cpio    first.cpio followed by an archive with /boot/vmlinuz-{db,foreign,unsigned}
 # Installs sbsigntool (apt) and virt-firmware (pip) when missing.
+# Environment: VM_OUT, KERNEL_SUITE (sign that suite's kernel), as for mkinitramfs.sh.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE="$ROOT/work/vm-cache"
-OUT="${VM_OUT:-$ROOT/work}/vm"
+OUT="${VM_OUT:-$ROOT/work${KERNEL_SUITE:+/$KERNEL_SUITE}}/vm"
 S="$OUT/secboot"
 CPIO="python3 $ROOT/scripts/vm/cpio.py"
 
@@ -45,7 +46,7 @@ virt-fw-vars --input "$CACHE/ovmf/OVMF_VARS_4M.fd" --output "$S/VARS.fd" \
     --set-pk "$owner" "$S/db.crt" --add-kek "$owner" "$S/db.crt" --add-db "$owner" "$S/db.crt" \
     --sb >/dev/null 2>&1 || die "virt-fw-vars failed"
 
-cp "$CACHE/vmlinuz" "$S/vmlinuz-unsigned"
+cp "$CACHE${KERNEL_SUITE:+/suite-$KERNEL_SUITE}/vmlinuz" "$S/vmlinuz-unsigned"
 sbattach --remove "$S/vmlinuz-unsigned" >/dev/null || die "sbattach --remove failed"   # in place
 for k in db foreign; do
     sbsign --key "$S/$k.key" --cert "$S/$k.crt" --output "$S/vmlinuz-$k" "$S/vmlinuz-unsigned" >/dev/null 2>&1 \

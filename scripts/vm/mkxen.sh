@@ -16,6 +16,9 @@ CPIO="python3 $ROOT/scripts/vm/cpio.py"
 die() { echo "mkxen: ERROR: $*" >&2; exit 1; }
 log() { echo "mkxen: $*"; }
 
+# the modules are Debian 12's kernel's; fetch-kernel.sh keeps none of another suite's kernel
+[ -z "${KERNEL_SUITE:-}" ] || die "no Xen modules for KERNEL_SUITE=$KERNEL_SUITE (the Xen scenarios run on Debian 12's kernel)"
+
 [ -s "$CACHE/xen/xen.elf" ] || die "$CACHE/xen/xen.elf missing: run scripts/vm/setup.sh"
 [ -e "$CACHE/xen-modules/.complete" ] || die "$CACHE/xen-modules missing: run scripts/vm/setup.sh"
 [ -e "$OUT/first.cpio" ] || die "$OUT/first.cpio missing: run scripts/vm/mkinitramfs.sh"

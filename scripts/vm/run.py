@@ -12,6 +12,11 @@ One result line per scenario, then "N passed, M failed".  Exit status 0 iff ever
 Firmware: SeaBIOS by default; `firmware ovmf` in NAME.expect (or --firmware ovmf for any
 native scenario) boots the same kernel directly (-kernel) under Debian's OVMF on q35.
 
+Kernel: Debian 12's (work/vm-cache/vmlinuz) by default; KERNEL_SUITE=sid boots that suite's
+(work/vm-cache/suite-sid/vmlinuz, scripts/vm/fetch-kernel.sh) with the images that
+mkinitramfs.sh built for it (in work/sid/ unless VM_OUT is set), whose /boot/vmlinuz is the same
+kernel; the `machine xen` scenarios need Debian 12's.
+
 Build the images first: scripts/vm/setup.sh && scripts/vm/mkinitramfs.sh
 """
 import argparse
@@ -31,10 +36,16 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCEN_DIR = os.path.join(ROOT, "tests", "vm", "scenarios")
-# VM_OUT (default work/) separates concurrent users: images in $VM_OUT/vm, logs in $VM_OUT/vm-logs
-OUTROOT = os.environ.get("VM_OUT") or os.path.join(ROOT, "work")
+# another Debian suite's kernel (scripts/vm/fetch-kernel.sh), e.g. sid; "" = Debian 12's
+KERNEL_SUITE = os.environ.get("KERNEL_SUITE", "")
+# VM_OUT (default work/, work/SUITE/ for KERNEL_SUITE as in mkinitramfs.sh) separates concurrent
+# users and kernels: images in $VM_OUT/vm, logs in $VM_OUT/vm-logs
+OUTROOT = (os.environ.get("VM_OUT")
+           or os.path.join(ROOT, "work", *([KERNEL_SUITE] if KERNEL_SUITE else [])))
 BUILD = os.path.join(OUTROOT, "vm")
 CACHE = os.path.join(ROOT, "work", "vm-cache")
+# where the kernel is: setup.sh's, or fetch-kernel.sh's suite-SUITE/
+KCACHE = os.path.join(CACHE, "suite-" + KERNEL_SUITE) if KERNEL_SUITE else CACHE
 OVMF = os.path.join(CACHE, "ovmf")   # scripts/vm/setup.sh
 FIRMWARES = ("seabios", "ovmf", "ovmf-secboot")
 # seconds added to a scenario's timeout under OVMF for the firmware's own start: the first
@@ -164,10 +175,13 @@ def read_marker():
 def run_scenario(name, args):
     exp = Expect(name)
     token = secrets.token_hex(8)
-    kernel = args.kernel or os.path.join(CACHE, "vmlinuz")
+    kernel = args.kernel or os.path.join(KCACHE, "vmlinuz")
     initrd = os.path.join(BUILD, {"first": "first.cpio", "bench": "first-bench.cpio",
                                   "secboot": "first-secboot.cpio"}[exp.initrd])
     xen = exp.machine == "xen"
+    if xen and KERNEL_SUITE:
+        return (name, False, "machine xen: dom0.cpio holds Debian 12's kernel's Xen modules "
+                "(unset KERNEL_SUITE)", 0.0, {})
     if xen:
         # Xen boots first; our kernel becomes its PV dom0 with dom0.cpio (scripts/vm/mkxen.sh)
         hypervisor = os.path.join(CACHE, "xen", "xen.elf")
@@ -365,7 +379,8 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=1, help="guests run in parallel")
     ap.add_argument("--tag", default="", help="suffix for the log file name")
     ap.add_argument("--results", help="append one JSON line per scenario to this file")
-    ap.add_argument("--kernel", help="first kernel (default work/vm-cache/vmlinuz)")
+    ap.add_argument("--kernel", help="first kernel (default work/vm-cache/vmlinuz, or "
+                                     "work/vm-cache/suite-SUITE/vmlinuz for KERNEL_SUITE)")
     ap.add_argument("--memory", type=int, default=1536)
     ap.add_argument("--cpu", help="QEMU -cpu for a native guest, instead of the scenario's")
     ap.add_argument("--firmware", choices=FIRMWARES,
@@ -388,6 +403,9 @@ def main():
                 # 'tag ours': a feature kexec-tools lacks (e.g. UKIs); not for the peer
                 if "ours" in tags and args.kexec != "/bin/kexec":
                     continue
+                # the Xen scenarios' dom0 modules are Debian 12's kernel's (mkxen.sh)
+                if KERNEL_SUITE and Expect(n).machine == "xen":
+                    continue
                 if "bench" not in tags and n not in names:
                     names.append(n)
     if not names:
@@ -396,6 +414,18 @@ def main():
         Expect(n)  # validate early
         if not os.path.exists(os.path.join(SCEN_DIR, n + ".sh")):
             raise SystemExit("run.py: missing %s.sh" % n)
+
+    # the images' /boot/vmlinuz (the second kernel) is the default first kernel (mkinitramfs.sh
+    # records its name): a mismatch means KERNEL_SUITE or VM_OUT differ from the build's
+    stamp = os.path.join(BUILD, "kernel")
+    if not args.kernel and os.path.exists(stamp):
+        with open(stamp) as f:
+            built = f.read().strip()
+        first = os.path.basename(os.path.realpath(os.path.join(KCACHE, "vmlinuz")))
+        if built != first:
+            raise SystemExit("run.py: %s was built with %s, but the first kernel would be %s: "
+                             "set KERNEL_SUITE (and VM_OUT) as for mkinitramfs.sh, or --kernel"
+                             % (BUILD, built, first))
 
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:

@@ -14,7 +14,10 @@
 #      - systemd-boot-efi's UKI stub                             -> work/vm-cache/systemd-boot/linuxx64.efi.stub
 #
 # Idempotent: a second run with everything cached does no network access.
-# Environment: KERNEL_PKG=linux-image-... to pin another kernel package.
+# Environment: KERNEL_PKG=linux-image-... to pin another kernel package;
+#              KERNEL_SUITE=sid (or trixie, ...) also fetches that suite's kernel and efivarfs.ko
+#              into work/vm-cache/suite-SUITE/ (scripts/vm/fetch-kernel.sh), for the images
+#              that mkinitramfs.sh etc. build with the same KERNEL_SUITE.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -221,4 +224,10 @@ if [ ! -s "$OVMF/OVMF_CODE_4M.fd" ] || [ ! -s "$OVMF/OVMF_VARS_4M.fd" ]; then
     rm -rf "$OVMF/root"
 fi
 log "ovmf: $OVMF ($(cat "$OVMF/package" 2>/dev/null || echo '?')): $(ls "$OVMF" | grep '\.fd$' | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- another suite's kernel
+# Only when asked: the rest (kexec-tools, OVMF, the UKI stub, Xen) stays Debian 12's.
+if [ -n "${KERNEL_SUITE:-}" ]; then
+    sh "$ROOT/scripts/vm/fetch-kernel.sh" "$KERNEL_SUITE" || die "fetch-kernel.sh $KERNEL_SUITE failed"
+fi
 log "done"

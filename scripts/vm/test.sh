@@ -5,7 +5,9 @@
 #   scripts/vm/test.sh --peer     run the same scenarios with Debian's kexec-tools instead
 #   scripts/vm/test.sh [--peer] SCENARIO...   only these scenarios
 #
-# Environment: VM_JOBS (guests in parallel, default 2), KEXEC_BIN (our binary).
+# Environment: VM_JOBS (guests in parallel, default 2), KEXEC_BIN (our binary),
+#              KERNEL_SUITE=sid (that suite's kernel as first and second kernel, images and logs in
+#              work/sid/ or VM_OUT; no Xen scenarios).
 # Logs: work/vm-logs/NAME.log.  Exit status 0 iff every scenario passed.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +33,8 @@ sh "$VM/setup.sh"
 sh "$VM/mkcapture.sh"
 NO_BENCH=1 sh "$VM/mkinitramfs.sh"
 sh "$VM/mksecboot.sh"  # keys, enrolled OVMF variables, signed kernels: `firmware ovmf-secboot`
-sh "$VM/mkxen.sh"      # dom0.cpio for the `machine xen` scenarios
+# dom0.cpio for the `machine xen` scenarios (Debian 12's kernel only: its Xen modules)
+[ -n "${KERNEL_SUITE:-}" ] || sh "$VM/mkxen.sh"
 if [ $# -gt 0 ]; then
     set -- "$@"
 else

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Download (never install) the current kernel of another Debian suite for the QEMU harness:
+#
+#   scripts/vm/fetch-kernel.sh [SUITE]     SUITE: sid (default, or $KERNEL_SUITE), trixie,
+#                                          trixie-backports, ...
+#
+#  * a private apt configuration in work/vm-cache/apt-SUITE/ (its own sources.list, lists and
+#    cache): the same mirror as the host's own apt sources, with suite SUITE; the host's apt
+#    state is not touched
+#  * the kernel that SUITE's linux-image-amd64 depends on, pinned at the first run to its exact
+#    package and version in work/vm-cache/apt-SUITE/kernel ("PACKAGE VERSION"; delete the file
+#    to take the suite's newer kernel)
+#  * from it, into work/vm-cache/kernel/PACKAGE/: boot/vmlinuz-* and efi-modules/efivarfs.ko
+#    (unpacked from .ko.xz: busybox insmod reads only plain modules); Xen modules are not kept
+#  * work/vm-cache/suite-SUITE/{vmlinuz,efi-modules} point at them: KERNEL_SUITE=SUITE makes
+#    mkinitramfs.sh, mkcapture.sh, mksecboot.sh and run.py use them instead of work/vm-cache/
+#
+# Idempotent: with the kernel cached, it does no network access.
+set -eu
+
+SUITE=${1:-${KERNEL_SUITE:-sid}}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE="$ROOT/work/vm-cache"
+APT="$CACHE/apt-$SUITE"
+PIN="$APT/kernel"
+
+log() { echo "fetch-kernel: $*"; }
+die() { echo "fetch-kernel: ERROR: $*" >&2; exit 1; }
+
+# apt-get/apt-cache with only the private configuration's sources and package lists
+aptc() {
+    cmd=$1; shift
+    $cmd -o Dir::Etc::sourcelist="$APT/sources.list" -o Dir::Etc::sourceparts=- \
+         -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache" "$@"
+}
+
+UPDATED=0
+update() {
+    [ "$UPDATED" = 1 ] && return 0
+    if [ ! -s "$APT/sources.list" ]; then
+        # the mirror the host's own release comes from, as its apt configuration names it
+        codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+        uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' |
+              awk -v r="$codename" '$2 == r && $3 == "main" { print $1; exit }')
+        [ -n "$uri" ] || die "no '$codename main' source in the host's apt configuration"
+        mkdir -p "$APT"
+        printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+            "$uri" "$SUITE" > "$APT/sources.list"
+    fi
+    mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+    log "apt-get update ($SUITE, private lists in $APT)"
+    aptc apt-get -qq update || die "apt-get update for $SUITE failed"
+    UPDATED=1
+}
+
+# field PKG=VER FIELD: one field of a package version's record
+field() { aptc apt-cache show "$1" 2>/dev/null | awk -v f="$2:" '$1 == f { sub(/^[^:]*: */, ""); print; exit }'; }
+
+# ---------------------------------------------------------------- pin
+if [ ! -s "$PIN" ]; then
+    update
+    pkg=$(aptc apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+    [ -n "$pkg" ] || die "$SUITE's linux-image-amd64 depends on no linux-image-* package"
+    ver=$(aptc apt-cache policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
+    [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no version of $pkg in $SUITE"
+    echo "$pkg $ver" > "$PIN"
+    log "pinned $pkg $ver"
+fi
+read -r pkg ver < "$PIN"
+
+# ---------------------------------------------------------------- kernel and efivarfs.ko
+kdir="$CACHE/kernel/$pkg"
+if [ ! -e "$kdir/.complete" ]; then
+    [ -d "$APT/lists" ] && field "$pkg=$ver" Version | grep -q . || update
+    field "$pkg=$ver" Version | grep -q . || die "$pkg $ver is no longer in $SUITE (delete $PIN to take the current kernel)"
+    # 6.12's linux-image-* holds the kernel and its modules; from 7.x on it is an empty package
+    # depending on linux-binary-* (the signed bzImage) and linux-modules-*
+    pkgs="$pkg $(field "$pkg=$ver" Depends | tr ',' '\n' | awk '$1 ~ /^linux-(binary|modules)-/ { print $1 }')"
+    rm -rf "$kdir.tmp"; mkdir -p "$kdir.tmp/root" "$kdir.tmp/boot" "$kdir.tmp/efi-modules" "$APT/debs"
+    for p in $pkgs; do
+        # a download interrupted after this package is not repeated
+        ls "$APT/debs/${p}_"*.deb >/dev/null 2>&1 && continue
+        log "downloading $p $ver"
+        ( cd "$APT/debs" && aptc apt-get download -qq -o APT::Sandbox::User=root "$p=$ver" ) || die "apt-get download $p=$ver failed"
+    done
+    for deb in "$APT"/debs/*.deb; do dpkg-deb -x "$deb" "$kdir.tmp/root"; done
+    # 6.12 ships boot/vmlinuz-KVER; 7.x only usr/lib/modules/KVER/vmlinuz
+    vmlinuz=$(ls "$kdir.tmp"/root/boot/vmlinuz-* 2>/dev/null | head -n 1)
+    if [ -n "$vmlinuz" ]; then
+        mv "$vmlinuz" "$kdir.tmp/boot/"
+    else
+        vmlinuz=$(ls "$kdir.tmp"/root/usr/lib/modules/*/vmlinuz "$kdir.tmp"/root/lib/modules/*/vmlinuz 2>/dev/null | head -n 1)
+        [ -n "$vmlinuz" ] || die "no boot/vmlinuz-* nor lib/modules/*/vmlinuz in $pkgs"
+        mv "$vmlinuz" "$kdir.tmp/boot/vmlinuz-$(basename "$(dirname "$vmlinuz")")"
+    fi
+    m=$(ls "$kdir.tmp"/root/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko* \
+           "$kdir.tmp"/root/usr/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko* 2>/dev/null | head -n 1)
+    [ -n "$m" ] || die "no fs/efivarfs/efivarfs.ko* in $pkgs"
+    case "$m" in
+        *.ko.xz) xz -dc "$m" > "$kdir.tmp/efi-modules/efivarfs.ko" ;;
+        *.ko.zst) zstd -qdc "$m" > "$kdir.tmp/efi-modules/efivarfs.ko" ;;
+        *.ko) cp "$m" "$kdir.tmp/efi-modules/efivarfs.ko" ;;
+        *) die "unknown module format: $m" ;;
+    esac
+    touch "$kdir.tmp/efi-modules/.complete"
+    (cd "$APT/debs" && ls *.deb) > "$kdir.tmp/packages"
+    # the .debs (110 MB of modules) and the rest of the tree are not needed any more
+    rm -rf "$kdir.tmp/root" "$APT/debs"
+    touch "$kdir.tmp/.complete"
+    rm -rf "$kdir"; mv "$kdir.tmp" "$kdir"
+fi
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -n 1)
+mkdir -p "$CACHE/suite-$SUITE"
+ln -sfn "../kernel/$pkg/boot/$(basename "$vmlinuz")" "$CACHE/suite-$SUITE/vmlinuz"
+ln -sfn "../kernel/$pkg/efi-modules" "$CACHE/suite-$SUITE/efi-modules"
+log "$SUITE: $pkg $ver: $vmlinuz ($(wc -c < "$vmlinuz") bytes) and efivarfs.ko, from $(tr '\n' ' ' < "$kdir/packages" | sed 's/ $//')"
