@@ -33,6 +33,9 @@ scripts/vm/test.sh
 
 # The kernel dimension: Debian sid's current kernel (7.x) as first, second and capture kernel,
 # UEFI, Secure Boot, kdump and the reliability scenarios (tests/vm/README.md, "Another kernel").
+# One retry there: sid's 7.2.13 with 2 vCPUs under TCG oopsed once in about 20 boots on an int3
+# left by its own text patching (sched_clock_cpu, early in the second kernel's boot, also on
+# the kernel's own kexec_file_load path); the retry and the first failure are both printed.
 step "QEMU scenarios on Debian sid's kernel (subset)"
-KERNEL_SUITE=sid scripts/vm/test.sh uefi-load-exec uefi-file-load-exec uefi-kdump uefi-noefi \
+KERNEL_SUITE=sid scripts/vm/test.sh --retries 1 uefi-load-exec uefi-file-load-exec uefi-kdump uefi-noefi \
     secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump

@@ -363,6 +363,20 @@ def run_scenario(name, args):
     return logname, ok, reason if reason else logpath, elapsed, results
 
 
+def run_with_retries(name, args):
+    """run_scenario, again up to args.retries times after a failure, each run with its own log
+    (NAME-retryN.log), the failure said in a RETRY line; returns its result and the retries."""
+    result = run_scenario(name, args)
+    tries = 0
+    while not result[1] and tries < args.retries:
+        tries += 1
+        say("RETRY %s: run %d failed: %s" % (result[0], tries, result[2]))
+        again = argparse.Namespace(**vars(args))
+        again.tag = (args.tag + "-" if args.tag else "") + "retry%d" % tries
+        result = run_scenario(name, again)
+    return result + (tries,)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -389,6 +403,9 @@ def main():
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     ap.add_argument("--log-dir", default=os.path.join(OUTROOT, "vm-logs"))
+    ap.add_argument("--retries", type=int, default=0,
+                    help="run a failed scenario again up to N times (each run logged; for known "
+                         "emulator flakes, see tests/vm/README.md)")
     ap.add_argument("--no-quiet", action="store_true",
                     help="boot the first kernel without 'quiet' (debugging)")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
@@ -428,19 +445,24 @@ def main():
                              % (BUILD, built, first))
 
     passed = failed = 0
+    retried = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        futs = [ex.submit(run_scenario, n, args) for n in names]
+        futs = [ex.submit(run_with_retries, n, args) for n in names]
         for fut in concurrent.futures.as_completed(futs):
-            logname, ok, info, elapsed, results = fut.result()
+            logname, ok, info, elapsed, results, tries = fut.result()
             extra = (" " + json.dumps(results)) if results else ""
             if ok:
                 passed += 1
-                say("PASS %s (%.1f s)%s" % (logname, elapsed, extra))
+                if tries:
+                    retried.append(logname)
+                say("PASS %s (%.1f s)%s%s" % (logname, elapsed, " after %d retry" % tries if tries else "", extra))
             else:
                 failed += 1
                 say("FAIL %s (%.1f s): %s [log: %s]%s" % (
                     logname, elapsed, info,
                     os.path.relpath(os.path.join(args.log_dir, logname + ".log")), extra))
+    if retried:
+        print("passed only on a retry (see the RETRY lines and both logs): %s" % " ".join(retried))
     print("%d passed, %d failed" % (passed, failed), flush=True)
     sys.exit(0 if failed == 0 else 1)
 
