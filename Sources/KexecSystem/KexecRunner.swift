@@ -179,10 +179,8 @@ public struct KexecRunner {
     /// What kexec_file_load's signature check sees in this load: a UKI's .linux, else the
     /// kernel file (decompressed, as the kernel finally got it). nil when it cannot be read.
     public func signatureDiagnosis(_ o: LoadOptions) -> SignatureDiagnosis? {
-        if let uki = try? sealedUKI(o) {
-            uki.close()
-            return uki.signature
-        }
+        // Only read, never copied into memfds: this also serves --dry-run.
+        if let parts = try? ukiParts(o) { return Self.ukiSignature(o, file: parts.file, inputs: parts.inputs) }
         guard let file = try? MappedFile.open(o.kernelPath, role: "kernel image", populate: false),
               let unwrapped = try? Decompression.unwrap(file, path: o.kernelPath) else { return nil }
         return SignatureDiagnosis(checkedName: o.kernelPath, checked: unwrapped.storage.all.withRaw(AuthenticodeInspector.inspect))

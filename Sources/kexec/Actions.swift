@@ -45,7 +45,7 @@ struct Actions {
         // whose answer comes from the load/unload parity that a concurrent caller changes.
         let changes = !o.dryRun && (o.unload || o.exec || o.force || o.kernel != nil || (o.status && xen != nil))
         var lockNote: String?
-        if changes && !o.printCkrSize && !(o.status && o.json) {
+        if changes && !(o.status && o.json) {
             lockNote = try Self.lock().note
         }
         if o.status {

@@ -4,8 +4,6 @@
 /// (efi_memory_desc_t).
 public struct EFIMemoryDescriptor: Sendable, Equatable {
     public static let size = 40
-    /// EFI_MEMORY_RUNTIME: the region is mapped for runtime services.
-    public static let attributeRuntime: UInt64 = 1 << 63
 
     public var type: UInt32
     public var physicalStart: UInt64

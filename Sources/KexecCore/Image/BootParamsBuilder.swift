@@ -70,7 +70,7 @@ public struct BootParamsBuilder: Sendable {
         bp.store(altMemK, at: B.altMemK)
 
         if let running { bp[B.secureBoot] = running[B.secureBoot] }
-        if let efi = host.efi { Self.storeEFIInfo(efi, into: &bp, mapAt: address + UInt64(efiMemoryMapOffset), mapOffset: efiMemoryMapOffset) }
+        if let efi = host.efi { Self.storeEFIInfo(efi, into: &bp, segmentAt: address, mapOffset: efiMemoryMapOffset) }
 
         var offset = setupDataOffset
         let nodes = setupDataNodes
@@ -86,9 +86,10 @@ public struct BootParamsBuilder: Sendable {
     /// boot_params.efi_info: the signature, the system table and the runtime map, which the
     /// new kernel maps at the virtual addresses the running kernel chose (it cannot call
     /// SetVirtualAddressMap again).
-    static func storeEFIInfo(_ efi: EFIHandOver, into bp: inout [UInt8], mapAt address: UInt64, mapOffset: Int) {
+    static func storeEFIInfo(_ efi: EFIHandOver, into bp: inout [UInt8], segmentAt segment: UInt64, mapOffset: Int) {
         typealias B = BootParamsOffset
         let map = efi.memoryMapBytes
+        let address = segment + UInt64(mapOffset)
         bp.store(bytes: EFIHandOver.loaderSignature, at: B.efiLoaderSignature)
         bp.store(UInt32(truncatingIfNeeded: efi.systemTable), at: B.efiSystab)
         bp.store(UInt32(truncatingIfNeeded: efi.systemTable >> 32), at: B.efiSystabHi)

@@ -6,8 +6,6 @@ struct DERNode {
     /// The contents octets, as a range of the buffer the node was read from.
     var contents: Range<Int>
 
-    var constructed: Bool { tag & 0x20 != 0 }
-
     static let sequence: UInt8 = 0x30
     static let set: UInt8 = 0x31
     static let integer: UInt8 = 0x02
