@@ -59,7 +59,8 @@ public struct HostProbe: Sendable {
     }
 
     public func runningCommandLine() throws(KexecError) -> String {
-        guard let text = files.readText("/proc/cmdline") else {
+        // Bytes as they are (RawBytes): --reuse-cmdline passes them on unchanged.
+        guard let text = files.readBytes("/proc/cmdline").map(RawBytes.string) else {
             throw KexecError(file: files.path("/proc/cmdline"), "cannot read the running command line for --reuse-cmdline (is /proc mounted?)")
         }
         return text.trimmingSuffix("\n")

@@ -3,7 +3,7 @@ import KexecCore
 import SystemPackage
 
 /// What a load needs from the command line, already validated for shape.
-public struct LoadOptions: Sendable {
+public struct LoadOptions: Sendable, Equatable {
     public var kernelPath: String
     public var initrdPath: String?
     public var append: String?
@@ -27,6 +27,11 @@ public struct LoadOptions: Sendable {
     public var handOverEFI = true
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
+
+    /// Every file the load reads: the kernel, the initrd, each module's file.
+    public var filePaths: [String] {
+        [kernelPath] + (initrdPath.map { [$0] } ?? []) + modules.map(KexecRunner.modulePath)
+    }
 
     /// --append/--command-line or --reuse-cmdline was used (`--append=` counts: it asks for an
     /// empty command line), so a UKI's own .cmdline is not.
@@ -58,6 +63,9 @@ public struct LoadOutcome: Sendable {
 public struct KexecRunner {
     public var backend: any KexecBackend
     public var probe: HostProbe
+    /// Where a successful `-p` is recorded so that a failed crash reload can put it back
+    /// (`CrashRecord`); nil: not recorded (dry runs, Xen, tests).
+    public var crashRecordPath: String?
 
     public init(backend: any KexecBackend, probe: HostProbe = HostProbe()) {
         self.backend = backend
@@ -111,18 +119,88 @@ public struct KexecRunner {
 
     /// `--module="FILE ARGS"`: the first word names the file; the whole string goes to the kernel.
     static func module(_ spec: String) throws(KexecError) -> BootModule {
-        let path = spec.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        let path = modulePath(spec)
         guard !path.isEmpty else { throw KexecError(field: "--module", "is empty; expected \"FILE [ARGS]\"") }
         return BootModule(path: path, data: try MappedFile.open(path, role: "module").all, string: spec)
     }
 
+    static func modulePath(_ spec: String) -> String {
+        spec.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+    }
+
+    /// A load; for `-p` also the crash record, and the previous capture kernel loaded again
+    /// when the kernel refused the new one after it had already freed the old one.
+    public func load(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
+        guard o.crash, let recordPath = crashRecordPath else { return try loadImage(o) }
+        let previous = CrashRecord.read(path: recordPath)
+        let wasLoaded = (try? backend.isLoaded(crash: true)) == true
+        var outcome: LoadOutcome
+        do {
+            outcome = try loadImage(o)
+        } catch {
+            // Loaded still: refused before the kernel let go of it (our checks, or the kernel's
+            // own before its free); nothing to put back.
+            guard wasLoaded, (try? backend.isLoaded(crash: true)) == false else { throw error }
+            throw restoreCrashImage(previous, after: error, recordPath: recordPath)
+        }
+        if let record = CrashRecord.of(o, syscall: outcome.syscall), record.write(path: recordPath) {
+            outcome.notes.append("recorded in \(recordPath): loaded again should a later -p fail after the kernel freed it")
+        } else {
+            CrashRecord.remove(path: recordPath)
+            outcome.notes.append("not recorded (\(recordPath) cannot be written): a later -p that fails inside the kernel leaves no capture kernel")
+        }
+        return outcome
+    }
+
+    /// The refusal, completed with what became of the capture kernel the kernel freed.
+    func restoreCrashImage(_ previous: CrashRecord?, after error: KexecError, recordPath: String) -> KexecError {
+        var e = error
+        let lost = "the kernel had freed the loaded capture kernel before refusing"
+        guard let previous else {
+            e.message += "; \(lost), and nothing recorded it (\(recordPath)), so none is loaded now: load one again"
+            return e
+        }
+        if let changed = previous.changedFile() {
+            CrashRecord.remove(path: recordPath)
+            e.message += "; \(lost), and \(changed) changed since it was loaded, so it was not loaded again: none is loaded now"
+            return e
+        }
+        do {
+            _ = try loadImage(previous.options)
+            e.message += "; the previous capture kernel (\(previous.options.kernelPath)) was loaded again"
+        } catch {
+            CrashRecord.remove(path: recordPath)
+            e.message += "; \(lost), and loading it again failed too (\(error)): none is loaded now"
+        }
+        return e
+    }
+
+    /// `-p -u` also forgets the record; a normal unload leaves it.
+    public func unload(crash: Bool, syscall: SyscallChoice) throws(KexecError) {
+        try backend.unload(crash: crash, syscall: syscall)
+        if crash, let crashRecordPath { CrashRecord.remove(path: crashRecordPath) }
+    }
+
+    /// Test hook (the kdump-reload-failures scenario): send a crash load to the kernel without
+    /// our checks, to prove what happens when the kernel refuses it after freeing the old one.
+    static let testSkipCrashValidation = getenv("SWIFT_KEXEC_TEST_SKIP_VALIDATION") != nil
+
     /// `-s`: the file syscall only; `-c`: our plan through kexec_load; `-a`: file first, then
     /// kexec_load when the kernel cannot use the file syscall for this image.
-    public func load(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
+    func loadImage(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
         var notes: [String] = []
         if o.crash {
             // Before any syscall, like kexec-tools: a clear sentence when nothing is reserved.
             _ = try CrashProbe(files: probe.files).crashReservations()
+        }
+        if o.crash, o.syscall != .load, o.onlyKexecLoad == nil, !Self.testSkipCrashValidation {
+            // The kernel frees the loaded capture kernel before it parses the new file, so a
+            // file it would refuse is refused here first: parsed and placed in the
+            // reservation as kexec_load would (no digests; nothing is loaded).
+            var check = o
+            check.skipChecks = true
+            _ = try plan(check)
+            notes.append("checked before kexec_file_load: parsed and placed in the crash reservation")
         }
         if let only = o.onlyKexecLoad {
             guard o.syscall != .file else {
@@ -217,9 +295,19 @@ public struct KexecRunner {
         guard try backend.isLoaded(crash: false) else {
             throw KexecError("nothing has been loaded: load a kernel with kexec -l first")
         }
-        if doSync { Glibc.sync() }
-        if ifdown { NetworkInterfaces.takeDown() }
-        try backend.execute()
+        // Host test runs (SWIFT_KEXEC_NO_SYSCALLS) neither sync nor touch interfaces.
+        let real = !RealSyscalls.forbidden
+        if doSync && real { Glibc.sync() }
+        let down = ifdown && real ? NetworkInterfaces.takeDown() : []
+        do {
+            try backend.execute()
+        } catch {
+            // reboot returned (e.g. another process unloaded the image): the network comes back.
+            NetworkInterfaces.bringUp(down)
+            var e = error
+            if !down.isEmpty { e.message += "; network interfaces brought back up (\(down.joined(separator: ", ")))" }
+            throw e
+        }
     }
 
     /// `--status --json`: everything that decides what kexec can do here.

@@ -43,7 +43,7 @@ public struct LinuxBackend: KexecBackend {
         defer { try? initrd?.close() }
         let initrdFD = request.initrdFD ?? initrd?.rawValue ?? -1
         let flags = (request.crash ? Self.fileOnCrash : 0) | (initrdFD < 0 ? Self.fileNoInitramfs : 0)
-        let cmdline = Array(request.commandLine.utf8) + [0]
+        let cmdline = request.commandLine.kernelBytes + [0]
         var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD,
                                        commandLine: cmdline, flags: flags | (request.debug ? Self.fileDebug : 0))
         if r == -Int(EINVAL) && request.debug {
@@ -135,7 +135,7 @@ public struct LinuxBackend: KexecBackend {
             return error("the kernel rejected the segment list (run with -d to see it)")
         case EFAULT where !file:
             // -i skips the digests, so a file that shrank is first noticed by the kernel's copy
-            return error("the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded; nothing was loaded")
+            return error("the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded, so the new image was not loaded")
         case ENOMEM:
             return error("the kernel could not allocate memory for the image; free memory or use a smaller initrd")
         case EADDRNOTAVAIL:

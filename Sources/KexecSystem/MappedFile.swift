@@ -32,7 +32,7 @@ public enum MappedFile {
     public static func openRegular(_ path: String, role: String) throws(KexecError) -> (FileDescriptor, stat) {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+            fd = try FileDescriptor.open(FilePath(rawBytes: path), .readOnly, options: [.closeOnExec, .nonBlocking])
         } catch {
             throw KexecError(file: path, "cannot open the \(role): \(describe(error))")
         }
@@ -63,6 +63,14 @@ public enum MappedFile {
     static func describe(_ error: any Error) -> String {
         if let e = error as? Errno { return String(describing: e) }
         return "\(error)"
+    }
+}
+
+extension FilePath {
+    /// The path's own bytes (RawBytes), not the UTF-8 of its escapes.
+    init(rawBytes path: String) {
+        let bytes = RawBytes.bytes(path).map { CChar(bitPattern: $0) } + [0]
+        self = bytes.withUnsafeBufferPointer { FilePath(platformString: $0.baseAddress!) }
     }
 }
 

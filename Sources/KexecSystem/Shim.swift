@@ -1,4 +1,5 @@
 import CKexecShim
+import KexecCore
 import Glibc
 
 /// getrandom(GRND_NONBLOCK): true when the pool was ready and filled the buffer.
@@ -6,7 +7,9 @@ func ckexecRandom(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
     ckexec_getrandom(buffer.baseAddress, buffer.count, 1 /* GRND_NONBLOCK */) == buffer.count
 }
 
-/// argv captured by the C constructor; used when CommandLine.arguments is empty (no /proc).
+/// argv captured by the C constructor, as bytes (RawBytes); works without /proc too.
 public func capturedArguments() -> [String] {
-    (0..<Int(ckexec_saved_argc())).compactMap { ckexec_saved_argv(Int32($0)).map { String(cString: $0) } }
+    (0..<Int(ckexec_saved_argc())).compactMap { i in
+        ckexec_saved_argv(Int32(i)).map { RawBytes.string(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
+    }
 }

@@ -29,7 +29,10 @@ struct Actions {
         // A PV dom0 (or any PV guest) kexecs through Xen's hypercall, never the Linux syscalls.
         let xen = XenSetup.detect()
         let backend: any KexecBackend = o.dryRun ? DryRunBackend() : xen?.backend ?? LinuxBackend()
-        let runner = KexecRunner(backend: backend)
+        var runner = KexecRunner(backend: backend)
+        if !o.dryRun, xen == nil {
+            runner.crashRecordPath = getenv("SWIFT_KEXEC_CRASH_RECORD").map { String(cString: $0) } ?? CrashRecord.defaultPath
+        }
         if xen != nil, choice == .file, o.kernel != nil {
             printError("kexec: kexec_file_load does not apply under Xen; loading through Xen's kexec hypercall")
         }
@@ -58,10 +61,23 @@ struct Actions {
             throw ExitCode(loaded ? 1 : 0)
         }
         if o.unload {
-            try backend.unload(crash: o.loadPanic, syscall: choice)
+            if o.dryRun {
+                print("--dry-run: would unload the \(o.loadPanic ? "crash (kdump) image" : "loaded image")")
+                return
+            }
+            try runner.unload(crash: o.loadPanic, syscall: choice)
             return
         }
         if o.exec && !o.force {
+            if o.dryRun {
+                // Only says what -e would do: no sync, no interface taken down.
+                guard try backend.isLoaded(crash: false) else {
+                    throw KexecError("--dry-run: nothing has been loaded, so kexec -e would fail")
+                }
+                let steps = (o.noSync ? [] : ["sync"]) + (o.noIfdown ? [] : ["take network interfaces down"]) + ["execute the loaded image"]
+                print("--dry-run: would " + steps.joined(separator: ", then "))
+                return
+            }
             try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
             return
         }

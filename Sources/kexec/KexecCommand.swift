@@ -86,8 +86,9 @@ struct KexecCommand: ParsableCommand {
 @main
 enum Main {
     static func main() {
-        var args = Array(CommandLine.arguments.dropFirst())
-        if CommandLine.arguments.isEmpty { args = Array(capturedArguments().dropFirst()) }
+        // argv as bytes (CommandLine.arguments turns what is not UTF-8 into U+FFFD).
+        let raw = capturedArguments()
+        let args = Array((raw.isEmpty ? CommandLine.arguments : raw).dropFirst())
         do {
             var command = try KexecCommand.parse(emptyValuesSplit(args))
             try command.run()

@@ -117,6 +117,23 @@ struct CLITests {
         #expect(r.stdout.isEmpty)
     }
 
+    /// Inspection only: -u and -e under --dry-run say what they would do and change nothing.
+    @Test func dryRunActionsOnlySayWhatTheyWouldDo() throws {
+        let u = try CLIRun(["--dry-run", "-u"]), pu = try CLIRun(["--dry-run", "-p", "-u"])
+        #expect(u.status == 0 && u.stdout == "--dry-run: would unload the loaded image\n")
+        #expect(pu.status == 0 && pu.stdout == "--dry-run: would unload the crash (kdump) image\n")
+        // What -e says depends on this host (an image loaded, none, or no kexec in its kernel).
+        let e = try CLIRun(["--dry-run", "-e"])
+        let loaded = (try? String(contentsOfFile: "/sys/kernel/kexec_loaded", encoding: .utf8)) == "1\n"
+        if loaded {
+            #expect(e.status == 0 && e.stdout == "--dry-run: would sync, then take network interfaces down, then execute the loaded image\n")
+        } else {
+            #expect(e.status == 1 && e.stdout.isEmpty && e.stderr.hasPrefix("kexec: ") && e.stderr.split(separator: "\n").count == 1)
+        }
+        let x = try CLIRun(["--dry-run", "-e", "-x", "-y"])
+        #expect(x.stdout.isEmpty || x.stdout == "--dry-run: would execute the loaded image\n")
+    }
+
     /// Issue #3: the --json plan for the real Debian kernel, field by field.
     @Test func dryRunJSONForTheDebianKernel() throws {
         guard let debian = Fixture.debianKernelPath else {

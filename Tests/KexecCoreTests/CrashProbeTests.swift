@@ -8,7 +8,7 @@ private func n(_ start: UInt64, _ size: UInt64) -> PhysicalRange { PhysicalRange
 
 /// A KASLR'd host: text at physical 0x2a000000 / virtual 0xffffffff9a000000, direct map at
 /// 0xffff9e4a40000000.
-private enum Host {
+enum CrashHost {
     static let pageOffset: UInt64 = 0xffff_9e4a_4000_0000
     static let textVirtual: UInt64 = 0xffff_ffff_9a00_0000
     static let textPhysical: UInt64 = 0x2a00_0000
@@ -91,7 +91,7 @@ private enum Host {
         return f
     }
 
-    static func root(cpus: Int = 4, kcore: [UInt8]? = Host.kcore(), edit: (inout [String: String]) -> Void = { _ in }) throws -> FakeRoot {
+    static func root(cpus: Int = 4, kcore: [UInt8]? = CrashHost.kcore(), edit: (inout [String: String]) -> Void = { _ in }) throws -> FakeRoot {
         let root = try FakeRoot(files(cpus: cpus, edit: edit))
         if let kcore {
             try FileManager.default.createDirectory(atPath: root.path + "/proc", withIntermediateDirectories: true)
@@ -110,12 +110,12 @@ private func message(_ body: () throws -> Void) -> String {
 @Suite("reading the crash inputs of the running kernel")
 struct CrashProbeTests {
     @Test func reservationsAreTheCrashKernelLines() throws {
-        let root = try Host.root()
+        let root = try CrashHost.root()
         #expect(try probe(root).crashReservations() == [r(0xb300_0000, 0xbf00_0000), r(0x2_3f00_0000, 0x2_4000_0000)])
     }
 
     @Test func fullLayout() throws {
-        let root = try Host.root()
+        let root = try CrashHost.root()
         let p = probe(root)
         let layout = try p.layout(reservations: try p.crashReservations())
         #expect(layout.cpuNotes == (0..<4).map { n(0x2_3e01_c000 + UInt64($0) * 0x4_0000, 408) })
@@ -134,14 +134,14 @@ struct CrashProbeTests {
     }
 
     @Test func cpusAreInNumericOrderAndOtherEntriesIgnored() throws {
-        let root = try Host.root(cpus: 12)
+        let root = try CrashHost.root(cpus: 12)
         let notes = try probe(root).cpuNotes()
         #expect(notes.count == 12)
         #expect(notes.map(\.start) == (0..<12).map { 0x2_3e01_c000 + UInt64($0) * 0x4_0000 })
     }
 
     @Test func crashNotesMayHaveA0xPrefixAndVmcoreinfoTheOldFormat() throws {
-        let root = try Host.root { f in
+        let root = try CrashHost.root { f in
             f["/sys/devices/system/cpu/cpu1/crash_notes"] = "0x23e05c000\n"
             f["/sys/kernel/vmcoreinfo"] = "2b7a000 1024\n"
         }
@@ -151,7 +151,7 @@ struct CrashProbeTests {
     }
 
     @Test func noVmcoreinfoFileMeansNoNote() throws {
-        let root = try Host.root { $0["/sys/kernel/vmcoreinfo"] = nil }
+        let root = try CrashHost.root { $0["/sys/kernel/vmcoreinfo"] = nil }
         #expect(try probe(root).vmcoreinfoNotes() == [])
     }
 
@@ -163,7 +163,7 @@ struct CrashProbeTests {
             iomem += String(start, radix: 16) + "-" + String(start + 0xf_ffff, radix: 16) + " : System RAM\n"
             iomem += String(start + 0x10_0000, radix: 16) + "-" + String(start + 0x1f_ffff, radix: 16) + " : Reserved\n"
         }
-        let root = try Host.root(cpus: 256, kcore: Host.kcore(extra: 1200)) { $0["/proc/iomem"] = iomem }
+        let root = try CrashHost.root(cpus: 256, kcore: CrashHost.kcore(extra: 1200)) { $0["/proc/iomem"] = iomem }
         let p = probe(root)
         let reservations = try p.crashReservations()
         #expect(reservations == [r(0xb300_0000, 0xbf00_0000)])
@@ -172,14 +172,14 @@ struct CrashProbeTests {
         #expect(layout.cpuNotes[255] == n(0x2_3e01_c000 + 255 * 0x4_0000, 408))
         #expect(layout.memory.count == 603)
         #expect(layout.memory.last == n(0x1_0000_0000 + 599 << 21, 0x10_0000))
-        #expect(layout.pageOffset == Host.pageOffset)
+        #expect(layout.pageOffset == CrashHost.pageOffset)
         // 256 + 1 + 1 + 603 = 861 headers: 64 + 861 × 56 = 48280 → 48 KiB.
         #expect(CoreHeaderBuilder.build(layout).count == 49152)
     }
 
     @Test func kcoreProgramHeadersBeyondTheFirstRead() throws {
         // 1205 headers end at 64 + 1205 × 56 = 67544 bytes, past the first 64 KiB read.
-        let root = try Host.root(kcore: Host.kcore(extra: 1200))
+        let root = try CrashHost.root(kcore: CrashHost.kcore(extra: 1200))
         let loads = try probe(root).kcoreLoads()
         #expect(loads.count == 1205)
         #expect(loads.last?.virtualAddress == UInt64(0xffff_ea00_0000_0000) + 1199 << 21)
@@ -188,7 +188,7 @@ struct CrashProbeTests {
     // MARK: errors
 
     @Test func noReservation() throws {
-        let root = try Host.root { $0["/proc/iomem"] = "00001000-0009efff : System RAM\n00100000-bffd9fff : System RAM\n  2a000000-2b0fffff : Kernel code\n" }
+        let root = try CrashHost.root { $0["/proc/iomem"] = "00001000-0009efff : System RAM\n00100000-bffd9fff : System RAM\n  2a000000-2b0fffff : Kernel code\n" }
         let text = message { _ = try probe(root).crashReservations() }
         #expect(text == "Memory for crashkernel is not reserved: add crashkernel=256M (or crashkernel=Y@X) to the kernel command line and reboot")
     }
@@ -202,17 +202,17 @@ struct CrashProbeTests {
             00000000-00000000 : System RAM
 
             """
-        let root = try Host.root { $0["/proc/iomem"] = zeros }
+        let root = try CrashHost.root { $0["/proc/iomem"] = zeros }
         #expect(message { _ = try probe(root).crashReservations() }.contains("needs root"))
         #expect(message { _ = try probe(root).layout(reservations: []) }.contains("needs root"))
 
-        let hidden = try Host.root { $0["/proc/kallsyms"] = "0000000000000000 T _text\n0000000000000000 T _stext\n" }
+        let hidden = try CrashHost.root { $0["/proc/kallsyms"] = "0000000000000000 T _text\n0000000000000000 T _stext\n" }
         let text = message { _ = try probe(hidden).layout(reservations: []) }
         #expect(text.contains("needs root") && text.contains("_stext"))
     }
 
     @Test func cpuWithoutCrashNotes() throws {
-        let root = try Host.root(cpus: 4) { f in
+        let root = try CrashHost.root(cpus: 4) { f in
             f["/sys/devices/system/cpu/cpu3/crash_notes"] = nil
             f["/sys/devices/system/cpu/cpu3/crash_notes_size"] = nil
             f["/sys/devices/system/cpu/cpu3/online"] = "1\n"
@@ -222,40 +222,40 @@ struct CrashProbeTests {
     }
 
     @Test func noSysfs() throws {
-        let root = try Host.root(cpus: 0) { f in
+        let root = try CrashHost.root(cpus: 0) { f in
             f = f.filter { !$0.key.hasPrefix("/sys/") }
         }
         #expect(message { _ = try probe(root).layout(reservations: []) }.contains("sysfs is not mounted"))
     }
 
     @Test func malformedNotes() throws {
-        let root = try Host.root { $0["/sys/devices/system/cpu/cpu2/crash_notes_size"] = "lots\n" }
+        let root = try CrashHost.root { $0["/sys/devices/system/cpu/cpu2/crash_notes_size"] = "lots\n" }
         #expect(message { _ = try probe(root).cpuNotes() }.contains("decimal size"))
-        let vmcore = try Host.root { $0["/sys/kernel/vmcoreinfo"] = "0x2b7a000\n" }
+        let vmcore = try CrashHost.root { $0["/sys/kernel/vmcoreinfo"] = "0x2b7a000\n" }
         #expect(message { _ = try probe(vmcore).vmcoreinfoNotes() }.contains("address size"))
     }
 
     @Test func kcoreProblems() throws {
-        let missing = try Host.root(kcore: nil)
+        let missing = try CrashHost.root(kcore: nil)
         #expect(message { _ = try probe(missing).layout(reservations: []) }.contains("needs root"))
 
-        let notELF = try Host.root(kcore: [UInt8](repeating: 0x41, count: 4096))
+        let notELF = try CrashHost.root(kcore: [UInt8](repeating: 0x41, count: 4096))
         #expect(message { _ = try probe(notELF).layout(reservations: []) }.contains("ELF64 core"))
 
-        let disagree = try Host.root(kcore: Host.kcore(textPhysical: 0x3000_0000))
+        let disagree = try CrashHost.root(kcore: CrashHost.kcore(textPhysical: 0x3000_0000))
         #expect(message { _ = try probe(disagree).layout(reservations: []) }.contains("Kernel code"))
 
         // Before Linux 4.11 every p_paddr was 0.
-        let old = try Host.root(kcore: Host.kcore(oldKernel: true))
+        let old = try CrashHost.root(kcore: CrashHost.kcore(oldKernel: true))
         #expect(message { _ = try probe(old).layout(reservations: []) }.contains("4.11"))
 
-        let noStext = try Host.root { $0["/proc/kallsyms"] = "ffffffff9a000000 T _text\n" }
+        let noStext = try CrashHost.root { $0["/proc/kallsyms"] = "ffffffff9a000000 T _text\n" }
         #expect(message { _ = try probe(noStext).layout(reservations: []) }.contains("no _stext"))
     }
 
     @Test func textPhysicalFallsBackToKernelCode() throws {
         // A text segment without a physical address takes the "Kernel code" start.
-        let root = try Host.root(kcore: Host.kcore(textPhysical: .max))
+        let root = try CrashHost.root(kcore: CrashHost.kcore(textPhysical: .max))
         let layout = try probe(root).layout(reservations: [])
         #expect(layout.kernelText?.physicalStart == 0x2a00_0000)
     }

@@ -74,6 +74,6 @@ extension SyscallChoiceTests {
         var o = options(.load)
         o.skipChecks = true
         let text = withExtendedLifetime(root) { message(r, o) }
-        #expect(text == "kexec_load failed: Bad address: the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded; nothing was loaded")
+        #expect(text == "kexec_load failed: Bad address: the kernel could not read a segment from memory: a file (kernel, initrd or module) shrank while being loaded, so the new image was not loaded")
     }
 }

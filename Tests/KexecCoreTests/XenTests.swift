@@ -33,6 +33,8 @@ final class FakeXen: XenHypercalls {
         E820Entry(address: 0xfffc_0000, size: 0x4_0000, type: .reserved),
     ]
     var failNextLoad: Int32?
+    /// Fail the Nth load hypercall from now (1 = the next), with ENOMEM.
+    var failLoadNumber = 0
     var live: [UnsafeMutableRawBufferPointer] = []
     var calls: [String] = []
     var executed: XenKexec.ImageType?
@@ -185,6 +187,10 @@ final class FakeXen: XenHypercalls {
         }
         if segments.contains(where: { $0.data == nil && $0.size == 0 }) { return -Int(ENOMEM) }
         if let e = failNextLoad { failNextLoad = nil; return -Int(e) }
+        if failLoadNumber > 0 {
+            failLoadNumber -= 1
+            if failLoadNumber == 0 { return -Int(ENOMEM) }
+        }
         guard arch == 3 || arch == 62 else { return -Int(EINVAL) }
         swap(type, Loaded(entry: entry, arch: arch, segments: segments))
         return 0
@@ -442,21 +448,41 @@ final class FakeXen: XenHypercalls {
                 let xen = FakeXen()
                 let backend = XenBackend(hypercalls: xen)
                 for op in seq {
+                    let (images, flags) = (xen.images, xen.flags)
+                    let wasRight = try backend.isLoaded(crash: crash) == xen.reallyLoaded(type)
                     switch op {
                     case .load: try backend.load(p)
                     case .unload: try backend.unload(crash: crash, syscall: .auto)
                     case .failedLoad:
                         xen.failNextLoad = ENOMEM
                         #expect(throws: KexecError.self) { try backend.load(p) }
+                        // Refused: whatever was loaded stays loaded, with the same status bit.
+                        #expect(xen.images == images && xen.flags == flags, "after \(seq), crash \(crash)")
                     case .foreignLoad: xen.swap(type, FakeXen.Loaded(entry: 1, arch: 62, segments: []))
                     case .foreignUnload: xen.swap(type, nil)
                     }
-                    if op == .foreignLoad || op == .foreignUnload { continue }
+                    if op == .foreignLoad || op == .foreignUnload || (op == .failedLoad && !wasRight) { continue }
                     #expect(try backend.isLoaded(crash: crash) == xen.reallyLoaded(type), "after \(seq), crash \(crash)")
                     if op == .load { #expect(xen.images.compactMap { $0 }.contains { $0.entry == p.entry }) }
                 }
             }
         }
+    }
+
+    /// A reload loads twice; if Xen refuses the second, the bit is repaired the old way.
+    @Test func aReloadWhoseSecondLoadFailsStillEndsLoadedAndRight() throws {
+        let xen = FakeXen()
+        let backend = XenBackend(hypercalls: xen)
+        let plan = try Self.plan()
+        try backend.load(plan)
+        xen.calls = []
+        xen.failLoadNumber = 2
+        try backend.load(plan)
+        #expect(xen.calls == ["status", "load", "load", "status", "unload", "unload", "load"])
+        #expect(try backend.isLoaded(crash: false) && xen.reallyLoaded(0))
+        xen.calls = []
+        try backend.load(plan)
+        #expect(xen.calls == ["status", "load", "load"], "a reload never unloads first")
     }
 
     @Test func rawXenStatusReallyIsParity() throws {

@@ -81,7 +81,7 @@ public enum MultibootInfo {
 
     /// Bytes needed for the structure, memory map, module list and strings.
     public static func size(commandLine: String, loaderName: String, modules: [String], mmapCount: Int) -> Int {
-        let strings = ([commandLine, loaderName] + modules).reduce(0) { $0 + $1.utf8.count + 1 }
+        let strings = ([commandLine, loaderName] + modules).reduce(0) { $0 + $1.kernelBytes.count + 1 }
         return size + mmapCount * mmapEntrySize + modules.count * moduleEntrySize + strings
     }
 
@@ -105,8 +105,8 @@ public enum MultibootInfo {
         cursor += modules.count * moduleEntrySize
         func string(_ s: String) -> UInt32 {
             let at = cursor
-            out.store(bytes: Array(s.utf8), at: at)
-            cursor += s.utf8.count + 1
+            out.store(bytes: s.kernelBytes, at: at)
+            cursor += s.kernelBytes.count + 1
             return address(at)
         }
         for (i, m) in modules.enumerated() {

@@ -107,7 +107,7 @@ public enum Multiboot2Info {
 
     /// The information as tags in order; `build` lays them out.
     static func tags(_ i: Inputs) -> [(UInt32, [UInt8])] {
-        func string(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
+        func string(_ s: String) -> [UInt8] { s.kernelBytes + [0] }
         func u32s(_ values: UInt32...) -> [UInt8] {
             var b = [UInt8](repeating: 0, count: values.count * 4)
             for (k, v) in values.enumerated() { b.store(v, at: k * 4) }

@@ -27,7 +27,7 @@ public struct BootParamsBuilder: Sendable {
         return nodes
     }
 
-    var setupDataOffset: Int { (Self.commandLineOffset + commandLine.utf8.count + 1 + 15) & ~15 }
+    var setupDataOffset: Int { (Self.commandLineOffset + commandLine.kernelBytes.count + 1 + 15) & ~15 }
 
     var efiMemoryMapOffset: Int { setupDataOffset + setupDataNodes.reduce(0) { $0 + $1.encodedSize } }
 
@@ -52,7 +52,7 @@ public struct BootParamsBuilder: Sendable {
         bp[O.typeOfLoader] = SetupHeaderConstant.loaderTypeKexec
 
         let cmdline = address + UInt64(Self.commandLineOffset)
-        bp.store(bytes: Array(commandLine.utf8) + [0], at: Self.commandLineOffset)
+        bp.store(bytes: commandLine.kernelBytes + [0], at: Self.commandLineOffset)
         bp.store(UInt32(truncatingIfNeeded: cmdline), at: O.cmdLinePtr)
         bp.store(UInt32(truncatingIfNeeded: cmdline >> 32), at: B.extCmdLinePtr)
 

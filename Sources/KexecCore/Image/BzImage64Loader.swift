@@ -25,7 +25,7 @@ public struct BzImage64Loader: ImageLoader {
             crashParts = try CrashParts.place(crash, host: host, placer: &placer, notes: &notes)
         }
         let commandLine = request.commandLine + (crashParts?.commandLineSuffix ?? "")
-        let cmdlineLength = commandLine.utf8.count
+        let cmdlineLength = commandLine.kernelBytes.count
         guard cmdlineLength <= header.cmdlineSize else {
             throw KexecError(file: request.kernelPath, field: "cmdline_size",
                              "the command line is \(cmdlineLength) bytes\(crashParts == nil ? "" : " with elfcorehdr="); this kernel accepts at most \(header.cmdlineSize)")

@@ -52,9 +52,9 @@ public struct ElfX86_64Loader: ImageLoader {
                                              registers: PurgatoryHandOver(rip: entry))
         case .linux:
             let header = SetupHeader.forELFKernel
-            guard commandLine.utf8.count <= header.cmdlineSize else {
+            guard commandLine.kernelBytes.count <= header.cmdlineSize else {
                 throw KexecError(file: request.kernelPath, field: "command line",
-                                 "is \(commandLine.utf8.count) bytes\(crashParts == nil ? "" : " with elfcorehdr="); expected at most \(header.cmdlineSize) (COMMAND_LINE_SIZE)")
+                                 "is \(commandLine.kernelBytes.count) bytes\(crashParts == nil ? "" : " with elfcorehdr="); expected at most \(header.cmdlineSize) (COMMAND_LINE_SIZE)")
             }
             let initrd = try LinuxBootTail.placeInitrd(request, limit: request.memoryMax, placer: &placer,
                                                        tooLarge: request.crash.map { Self.tooLarge(request, segments: segments, $0) })

@@ -100,14 +100,12 @@ public struct UnifiedKernelImage: Sendable {
         return ByteStorage(Array(bytes.raw) + [UInt8](repeating: 0, count: s.zeroFill)).all
     }
 
-    /// Up to the first NUL (C string), trailing blanks and newlines removed; UTF-8 only.
+    /// Up to the first NUL (C string), trailing blanks and newlines removed; any bytes, which
+    /// reach the kernel unchanged (RawBytes), as the file syscall would pass them.
     static func commandLine(_ raw: UnsafeRawBufferPointer, path: String) throws(KexecError) -> String {
         var bytes = Array(raw.prefix { $0 != 0 })
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0a || last == 0x0d { bytes.removeLast() }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw KexecError(file: path, field: UKISectionName.cmdline, "is not valid UTF-8; expected the kernel command line as text")
-        }
-        return text
+        return RawBytes.string(bytes)
     }
 
     /// PRETTY_NAME="..." from os-release text (quotes removed), or nil.

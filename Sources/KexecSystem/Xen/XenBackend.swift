@@ -14,15 +14,23 @@ import KexecCore
 /// - unload: query status; if 1, unload once (→ 0, empty); if 0, unload twice (→ 1 → 0, empty
 ///   either way; this also clears an image another tool loaded while leaving the bit at 0).
 ///   Unloading an empty slot is legal in Xen and returns 0 (§3.5).
-/// - load: first the unload above (→ 0, empty), then load (0 → 1, loaded). A plain load over a
-///   loaded image would leave the bit at 0 while an image is loaded.
-/// - a failed load swaps nothing (Xen frees the half-built image), so it leaves the empty
-///   state with bit 0, which satisfies the invariant. The old image is gone then; for crash
-///   images Xen overwrites the crash region during any load anyway (§9.8).
+/// - load: never an unload first (a load Xen refuses must leave the loaded image in place).
+///   Status 0 (empty, bit 0): one load (→ loaded, 1). Status 1 (loaded, bit 1): load, then
+///   load the same image again: the first swap leaves the bit at 0 with the new image loaded,
+///   the second puts it back at 1. If Xen refuses the first load, nothing was swapped: the old
+///   image stays loaded and the bit stays right. Should the second load fail (it is the same
+///   image, so only a resource failure can do that), the bit is repaired the old way (empty
+///   the slot, load once) and the error is reported.
+/// - a load over an inconsistent state (another tool's load or unload) ends consistent too:
+///   status 0 with an image loaded → one load → loaded, 1; status 1 with nothing loaded →
+///   two loads → loaded, 1. Only a *failed* load over such a state leaves it as it was.
+/// - default images are built in Xen's heap and swapped in only on success; crash images are
+///   copied into the crash region as they load (§3.3), so a crash load Xen refuses late can
+///   have overwritten the loaded one — its checks (region, alignment, overlaps) come first.
 /// - exec and `-S` only read.
 ///
-/// Therefore `-S` is exact after any sequence of our operations, and each of our load/unload
-/// operations repairs a state left by another tool. Limits: a tool issuing raw load/unload
+/// Therefore `-S` is exact after any sequence of our operations, and each of our successful
+/// load/unload operations repairs a state left by another tool. Limits: a tool issuing raw load/unload
 /// hypercalls *after* our last operation (kexec-tools reloading, or unloading nothing) flips the
 /// answer until our next load/unload; two of our processes racing between the status query
 /// and the swap can also flip it; and between the two unloads of the "status 0" path a
@@ -68,8 +76,7 @@ public final class XenBackend: KexecBackend {
     public func load(_ plan: LoadPlan) throws(KexecError) {
         let layout = try XenLoadLayout(plan: plan, kernelWindow: kernelWindow(plan))
         let xen = try xen()
-        try emptySlot(layout.type, xen)
-        try rawLoad(layout, xen)
+        try rawLoad(layout, xen, replacing: try status(layout.type, xen))
     }
 
     public func loadFile(_ request: FileLoadRequest) throws(KexecError) {
@@ -114,9 +121,14 @@ public final class XenBackend: KexecBackend {
         if r < 0 { throw explain(Int32(-r), "KEXEC_CMD_kexec_unload") }
     }
 
+    /// Test hook (the xen-failed-load scenario): claim one segment more than Xen takes, so that
+    /// Xen refuses the load (EINVAL, its first check) after all of ours passed.
+    static let testRefusedLoad = getenv("SWIFT_KEXEC_TEST_XEN_REFUSE") != nil
+
     /// One hypercall-safe block holds, in order: the 24-byte load argument, the segment array,
-    /// then each data segment (page-aligned).
-    func rawLoad(_ layout: XenLoadLayout, _ xen: any XenHypercalls) throws(KexecError) {
+    /// then each data segment (page-aligned). `replacing`: the status bit said loaded, so the
+    /// same block is loaded twice (see the status design above).
+    func rawLoad(_ layout: XenLoadLayout, _ xen: any XenHypercalls, replacing: Bool) throws(KexecError) {
         let arrayOffset = XenKexecLoad.size
         let dataStart = Int(UInt64(arrayOffset + layout.pieces.count * XenKexecSegment.size).alignedUp(XenKexec.pageSize)!)
         let block = try xen.allocate(dataStart + layout.stagedBytes)
@@ -137,11 +149,22 @@ public final class XenBackend: KexecBackend {
         }
         let array = XenKexecSegment.encodeArray(segments)
         array.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[arrayOffset..<(arrayOffset + array.count)]).copyMemory(from: $0) }
-        let load = XenKexecLoad(type: layout.type, segmentCount: UInt32(segments.count),
+        let count = Self.testRefusedLoad ? UInt32(XenKexec.maxSegments + 1) : UInt32(segments.count)
+        let argument = XenKexecLoad(type: layout.type, segmentCount: count,
                                 segments: base + UInt64(arrayOffset), entry: layout.entry).encoded()
-        load.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[0..<load.count]).copyMemory(from: $0) }
-        let r = xen.hypercall(XenKexec.hypercall, XenKexec.Command.load.rawValue, base)
-        if r < 0 { throw explain(Int32(-r), "KEXEC_CMD_kexec_load", crash: layout.type == .crash) }
+        argument.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[0..<argument.count]).copyMemory(from: $0) }
+        let load = { () throws(KexecError) in
+            let r = xen.hypercall(XenKexec.hypercall, XenKexec.Command.load.rawValue, base)
+            if r < 0 { throw self.explain(Int32(-r), "KEXEC_CMD_kexec_load", crash: layout.type == .crash) }
+        }
+        try load()
+        guard replacing else { return }
+        do {
+            try load()
+        } catch {
+            try emptySlot(layout.type, xen)
+            try load()
+        }
     }
 
     /// One sentence per errno (matrix in reference xen-kexec-abi.md §3.11).

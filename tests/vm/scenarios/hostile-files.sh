@@ -6,14 +6,6 @@
 . /scenarios/lib.sh
 step "good load"
 expect_rc 0 "$KEXEC" -c -l "$KERNEL" --initrd="$SECOND_INITRD" --append="$SECOND_APPEND"
-# refused NAME CMD...: run CMD, print its output as HOSTILE-NAME: lines and its status
-refused() {
-    name=$1; shift
-    out=$("$@" 2>&1); rc=$?
-    echo "SCENARIO-RC $rc"
-    printf '%s\n' "$out" | sed "s/^/HOSTILE-$name: /"
-    echo "HOSTILE-$name-LINES: $(printf '%s\n' "$out" | grep -c .)"
-}
 for opt in "" -i; do
     cp "$KERNEL" /tmp/k; cp "$SECOND_INITRD" /tmp/rd
     step "initrd shrinks ${opt:-with digests}"
@@ -29,5 +21,9 @@ step "fifo kernel"
 refused fifo-k timeout 20 "$KEXEC" -l /tmp/fifo
 step "fifo initrd"
 refused fifo-rd timeout 20 "$KEXEC" -s -l "$KERNEL" --initrd=/tmp/fifo
+expect_loaded 1
+step "dry runs of -u and -e change nothing"
+expect_rc 0 "$KEXEC" --dry-run -u
+expect_rc 0 "$KEXEC" --dry-run -e
 expect_loaded 1
 exec_loaded

@@ -37,6 +37,24 @@ expect_loaded() {
     [ "$sysfs" = "$1" ] || fail "/sys/kernel/kexec_loaded is $sysfs, expected $1"
 }
 
+# refused NAME CMD...: run CMD, print its output as HOSTILE-NAME: lines and its status
+refused() {
+    name=$1; shift
+    out=$("$@" 2>&1); rc=$?
+    echo "SCENARIO-RC $rc"
+    printf '%s\n' "$out" | sed "s/^/HOSTILE-$name: /"
+    echo "HOSTILE-$name-LINES: $(printf '%s\n' "$out" | grep -c .)"
+}
+
+# expect_crash_loaded 0|1: /sys/kernel/kexec_crash_loaded and `$KEXEC -S` (exit 1 = loaded) agree
+expect_crash_loaded() {
+    sysfs=$(cat /sys/kernel/kexec_crash_loaded)
+    echo "SCENARIO-SYSFS kexec_crash_loaded=$sysfs"
+    [ "$sysfs" = "$1" ] || fail "/sys/kernel/kexec_crash_loaded is $sysfs, expected $1"
+    run "$KEXEC" -S
+    [ "$RC" = "$1" ] || fail "kexec -S: expected exit status $1, got $RC"
+}
+
 # exec_loaded: kexec into the loaded image; returning at all is a failure
 exec_loaded() {
     step "exec"
