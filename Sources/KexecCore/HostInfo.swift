@@ -108,3 +108,17 @@ public enum CommandLineComposer {
         return line
     }
 }
+
+extension LoadRequest {
+    /// What every loader checks before placing anything, so the error names the real cause
+    /// instead of the first placement that fails because of it.
+    public func checkCommonInputs() throws(KexecError) {
+        // Segments go in [memoryMin, memoryMax): an empty window fits nothing.
+        guard memoryMin < memoryMax else {
+            throw KexecError(field: "--mem-min", "\(hex(memoryMin)) is not below --mem-max \(hex(memoryMax)); expected --mem-min < --mem-max")
+        }
+        if let initrd, initrd.count == 0 {
+            throw KexecError(file: initrdPath ?? "initrd", "is empty; expected an initramfs")
+        }
+    }
+}

@@ -31,6 +31,13 @@ struct BzImageHeaderTests {
         #expect(h.initSize > UInt32(data.count - h.realModeSize))
     }
 
+    /// More file than syssize announces is fine (a signature is appended); a payload that
+    /// ends exactly at the body's end is inside it.
+    @Test func bodyChecksAcceptRealLayouts() throws {
+        let signed = Fixture.bzImage { $0.store(UInt32(0x100), at: 0x1f4); $0.store(UInt32(0x2cc), at: 0x248); $0.store(UInt32(0xd34), at: 0x24c) }
+        #expect(throws: Never.self) { try signed.withUnsafeBytes { _ = try BzImageHeaderParser.parse($0) } }
+    }
+
     /// Each malformed input is refused with a sentence naming the field.
     @Test(arguments: [
         ("truncated", Array(Fixture.bzImage().prefix(600)), "size", "truncated"),
@@ -43,6 +50,14 @@ struct BzImageHeaderTests {
         ("setup past end", Fixture.bzImage(bodySize: 16) { $0[0x1f1] = 60 }, "setup_sects", "truncated"),
         ("bad alignment", Fixture.bzImage { $0.store(UInt32(0x30_0000), at: 0x230) }, "kernel_alignment", "power of two"),
         ("no init_size", Fixture.bzImage { $0.store(UInt32(0), at: 0x260) }, "init_size", "is 0"),
+        ("body cut short", Array(Fixture.bzImage().dropLast(16)), "syssize",
+         "512 paragraphs (8192 bytes) of protected-mode code after the 1024-byte setup need 9216 bytes but the file has 9200 (truncated?)"),
+        ("setup_sects 0 is 4", Fixture.bzImage(bodySize: 2048) { $0[0x1f1] = 0; $0.store(UInt32(0x40), at: 0x1f4) }, "syssize",
+         "64 paragraphs (1024 bytes) of protected-mode code after the 2560-byte setup need 3584 bytes but the file has 3072 (truncated?)"),
+        ("payload past the body", Fixture.bzImage { $0.store(UInt32(0x100), at: 0x248); $0.store(UInt32(0x1f01), at: 0x24c) }, "payload_offset",
+         "0x100 + payload_length 0x1f01 ends past the 8192-byte protected-mode part; expected the compressed kernel inside it"),
+        ("payload past syssize", Fixture.bzImage { $0.store(UInt32(0x100), at: 0x1f4); $0.store(UInt32(0x800), at: 0x248); $0.store(UInt32(0x900), at: 0x24c) },
+         "payload_offset", "ends past the 4096-byte protected-mode part"),
     ])
     func rejects(_ name: String, _ image: [UInt8], _ field: String, _ phrase: String) {
         do {

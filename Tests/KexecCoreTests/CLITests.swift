@@ -90,7 +90,7 @@ struct CLITests {
 
     @Test(arguments: [
         (["--dry-run", "-l", "/nonexistent/vmlinuz"], "/nonexistent/vmlinuz: cannot open the kernel image"),
-        (["--dry-run", "-l", "BADKERNEL"], "boot_flag"),
+        (["--dry-run", "-l", "BADKERNEL"], "bad: \(Fixture.notAKernel)\n"),
         (["--dry-run", "-l", "KERNEL", "--initrd=/nonexistent/initrd"], "/nonexistent/initrd: cannot open the initrd"),
         (["--dry-run", "-t", "coff", "-l", "KERNEL"], "unsupported image type \"coff\""),
         (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "e_ident: no ELF magic"),

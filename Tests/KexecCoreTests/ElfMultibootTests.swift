@@ -106,6 +106,10 @@ struct ElfLoaderTests {
             b.store(UInt64(0x8000), at: 120 + 24)
         case "address overflow":
             b.store(UInt64.max - 0x10, at: 120 + 24)
+        case "e_phentsize 64":
+            b.store(UInt16(64), at: 54)
+        case "memsz 0 with file bytes":
+            b.store(UInt64(0), at: 120 + 40)
         default: Issue.record("unknown edit \(name)")
         }
     }
@@ -174,6 +178,8 @@ struct ElfLoaderTests {
         ("outside RAM", "PT_LOAD [0x90000000-0x90004fff]: expected System RAM above 1 MiB"),
         ("low memory", "PT_LOAD [0x8000-0xcfff]: expected System RAM above 1 MiB"),
         ("address overflow", "overflows 64 bits"),
+        ("e_phentsize 64", "test-kernel: e_phentsize: is 64; expected 56 (the size of a program header)"),
+        ("memsz 0 with file bytes", "test-kernel: PT_LOAD 1: p_filesz 0x1000 exceeds p_memsz 0x0; expected p_memsz at least p_filesz"),
     ])
     func badELFIsOneSentence(_ name: String, _ phrase: String) throws {
         var image = vmlinux
@@ -276,6 +282,8 @@ struct MultibootTests {
             kludge(&b, header: 0x30_0100, load: 0x30_0000, end: 0x40_0000, entry: 0x30_0000)
         case "kludge entry outside":
             kludge(&b, header: 0x30_0100, load: 0x30_0000, end: 0x30_1000, entry: 0x50_0000)
+        case "e_phentsize 40":
+            b.store(UInt16(40), at: 42)
         default: Issue.record("unknown edit \(name)")
         }
     }
@@ -342,6 +350,7 @@ struct MultibootTests {
         ("kludge before file", "header_addr: 0x300000 with load_addr 0x200000 puts the load start before"),
         ("kludge load_end past EOF", "load_end_addr: 0x400000 asks for more bytes than the file holds"),
         ("kludge entry outside", "entry_addr: 0x500000 lies outside the loaded image"),
+        ("e_phentsize 40", "test-kernel: e_phentsize: is 40; expected 32 (the size of a program header)"),
     ])
     func badMultibootIsOneSentence(_ name: String, _ phrase: String) throws {
         var image = kernel

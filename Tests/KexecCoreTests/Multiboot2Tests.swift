@@ -114,6 +114,8 @@ struct Multiboot2Tests {
         ("requires VBE info", "multiboot2 information request: requires information type 7"),
         ("requires RSDP, none here", "requires information type 14"),
         ("tag past header", "multiboot2 tags: a tag at"),
+        ("tag size 0", "test-kernel: multiboot2 tag 6: size 0 at 0x110 is too small; expected at least 8 (the tag's type, flags and size)"),
+        ("tag size 4", "test-kernel: multiboot2 tag 6: size 4 at 0x110 is too small; expected at least 8"),
         ("bad checksum", "multiboot2 header: no magic 0xe85250d6"),
         ("MIPS", "multiboot2 architecture: is 4; expected 0"),
         ("relocation impossible", "multiboot2 relocatable tag: no free RAM hole"),
@@ -129,6 +131,8 @@ struct Multiboot2Tests {
         case "requires VBE info": kernel = MB2Fixture.kernel([T(type: 1, words: [4, 7])])
         case "requires RSDP, none here": rsdp = false; kernel = MB2Fixture.kernel([T(type: 1, words: [14])])
         case "tag past header": kernel = MB2Fixture.kernel([T(type: 6)]) { $0.store(UInt32(0x400), at: 0x114) }
+        case "tag size 0": kernel = MB2Fixture.kernel([T(type: 6)]) { $0.store(UInt32(0), at: 0x114) }
+        case "tag size 4": kernel = MB2Fixture.kernel([T(type: 6)]) { $0.store(UInt32(4), at: 0x114) }
         case "bad checksum": kernel = MB2Fixture.kernel([]) { $0[0x10c] ^= 1 }
         case "MIPS": kernel = MB2Fixture.kernel([]) { b in
             b.store(UInt32(4), at: 0x104)

@@ -18,6 +18,7 @@ enum Fixture {
     static func bzImage(bodySize: Int = 8192, edit: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 1024 + bodySize)
         b[0x1f1] = 1                                  // setup_sects → 1024 bytes of real-mode code
+        b.store(UInt32(bodySize / 16), at: 0x1f4)     // syssize: the body in 16-byte paragraphs
         b.store(UInt16(0xAA55), at: 0x1fe)
         b[0x200] = 0xeb; b[0x201] = 0x6a              // jump; header ends at 0x26c
         b.store(UInt32(0x5372_6448), at: 0x202)       // "HdrS"
@@ -34,6 +35,9 @@ enum Fixture {
         edit(&b)
         return b
     }
+
+    /// What a file no loader's probe accepts is called (before any closest loader's reason).
+    static let notAKernel = "not a kernel image this tool knows: tried uki, bzImage64, elf-x86_64, multiboot-x86, multiboot2-x86"
 
     /// A typical PC map: low RAM, legacy holes, RAM from 1 MiB to `ramTop`, firmware above.
     static func memoryMap(ramTop: UInt64 = 0x7ffe_0000) -> MemoryMap {

@@ -116,8 +116,10 @@ struct UKITests {
         #expect(try selected(efiStub) == "bzImage64")
         #expect(try UnifiedKernelImage.detect(ByteStorage(efiStub).all, path: "f") == nil)
         // A PE image that is no bzImage: the UKI parser explains what is missing.
-        #expect(try selected(PEFixture.image([.init(".text", [1])])) == "uki")
-        #expect(try selected([UInt8](repeating: 0, count: 2048)) == "bzImage64")
+        #expect { try selected(PEFixture.image([.init(".text", [1])])) } throws: {
+            "\($0)" == "f: \(Fixture.notAKernel); closest is uki: .linux: the PE image has no .linux section (sections: .text); expected a UKI or a bzImage"
+        }
+        #expect { try selected([UInt8](repeating: 0, count: 2048)) } throws: { "\($0)" == "f: \(Fixture.notAKernel)" }
         #expect(try UnifiedKernelImage.detect(ByteStorage([0x4d, 0x5b, 0, 0]).all, path: "f") == nil)
         #expect { try UnifiedKernelImage.detect(ByteStorage([0x4d, 0x5a, 0, 0]).all, path: "f") } throws: {
             "\($0)" == "f: MS-DOS header: the file is 4 bytes; a PE image starts with a 64-byte MS-DOS header (truncated?)"

@@ -52,13 +52,18 @@ public struct Multiboot2Header: Sendable, Equatable {
         guard length >= 16, offset + length <= raw.count else {
             throw KexecError(field: "multiboot2 header_length", "\(length) bytes at \(hex(offset)) do not fit in the \(raw.count)-byte file")
         }
+        func pastEnd(_ at: Int) -> KexecError {
+            KexecError(field: "multiboot2 tags", "a tag at \(hex(at)) runs past header_length \(length) (or there is no end tag)")
+        }
         var at = offset + 16
         tags = []
         while true {
-            guard at + 8 <= offset + length, let type = r.u16(at), let flags = r.u16(at + 2), let size = r.u32(at + 4),
-                  size >= 8, at + Int(size) <= offset + length else {
-                throw KexecError(field: "multiboot2 tags", "a tag at \(hex(at)) runs past header_length \(length) (or there is no end tag)")
+            guard at + 8 <= offset + length, let type = r.u16(at), let flags = r.u16(at + 2), let size = r.u32(at + 4) else { throw pastEnd(at) }
+            // A size below the 8-byte tag head would not advance (0) or overlap the next tag.
+            guard size >= 8 else {
+                throw KexecError(field: "multiboot2 tag \(type)", "size \(size) at \(hex(at)) is too small; expected at least 8 (the tag's type, flags and size)")
             }
+            guard at + Int(size) <= offset + length else { throw pastEnd(at) }
             if type == 0 { return }
             tags.append(Tag(type: type, optional: flags & 1 != 0, body: Array(raw[(at + 8)..<(at + Int(size))])))
             at += (Int(size) + 7) & ~7

@@ -139,8 +139,9 @@ public struct PESectionHeader: Sendable, Equatable {
     }
 
     /// The name up to its first NUL ("/4"-style long names stay as written: image files have
-    /// no string table to resolve them, and every UKI section name fits in 8 bytes).
+    /// no string table to resolve them, and every UKI section name fits in 8 bytes). Made
+    /// printable: it appears in messages, and the names we look up are plain ASCII anyway.
     public var nameString: String {
-        String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+        printable(name.prefix { $0 != 0 })
     }
 }

@@ -3,6 +3,7 @@
 /// offsets are from the start of the image file (= of boot_params, which embeds it at 0x1f1).
 public enum SetupHeaderOffset {
     public static let setupSects = 0x1f1        // u8; 0 means 4
+    public static let sysSize = 0x1f4           // u32 (2.04+): protected-mode code in 16-byte paragraphs
     public static let bootFlag = 0x1fe          // u16, 0xAA55
     public static let jump = 0x200              // u16; byte 0x201 gives the header's end
     public static let header = 0x202            // u32, "HdrS"
@@ -21,6 +22,8 @@ public enum SetupHeaderOffset {
     public static let cmdlineSize = 0x238       // u32
     public static let hardwareSubarch = 0x23c   // u32
     public static let hardwareSubarchData = 0x240 // u64
+    public static let payloadOffset = 0x248     // u32 (2.08+), from the protected-mode start
+    public static let payloadLength = 0x24c     // u32 (2.08+)
     public static let setupData = 0x250         // u64
     public static let prefAddress = 0x258       // u64
     public static let initSize = 0x260          // u32

@@ -12,6 +12,7 @@ public struct BzImage64Loader: ImageLoader {
     }
 
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        try request.checkCommonInputs()
         let header: SetupHeader
         do { header = try BzImageHeaderParser.parse(request.kernel.raw) } catch { throw error.inFile(request.kernelPath) }
         var notes = ["\(request.kernelPath): bzImage protocol \(header.versionString), setup \(header.realModeSize) bytes, init_size \(hex(header.initSize)), kernel_alignment \(hex(header.kernelAlignment)), pref_address \(hex(header.prefAddress)), xloadflags \(hex(header.xloadflags))",

@@ -50,6 +50,7 @@ public enum BzImageHeaderParser {
         guard header.realModeSize < image.count else {
             throw KexecError(field: "setup_sects", "\(header.setupSects) setup sectors need \(header.realModeSize) bytes but the file has \(image.count) (truncated?)")
         }
+        try checkProtectedModeSize(r, header: header, fileSize: image.count)
         guard header.kernelAlignment.nonzeroBitCount == 1 else {
             throw KexecError(field: "kernel_alignment", "\(hex(header.kernelAlignment)); expected a power of two")
         }
@@ -63,5 +64,23 @@ public enum BzImageHeaderParser {
         var parsed = header
         parsed.rawBytes = Array(image[O.setupSects..<end])
         return parsed
+    }
+
+    /// A truncated body would be loaded and fail only once the new kernel decompresses
+    /// itself, so the file must hold the syssize paragraphs the header announces (more is
+    /// fine: a signature is appended), and the compressed payload must lie inside them.
+    static func checkProtectedModeSize(_ r: LittleEndianReader, header: SetupHeader, fileSize: Int) throws(KexecError) {
+        typealias O = SetupHeaderOffset
+        let sysSize = UInt64(r.u32(O.sysSize)!) * 16
+        let needed = UInt64(header.realModeSize) + sysSize
+        guard needed <= UInt64(fileSize) else {
+            throw KexecError(field: "syssize", "\(sysSize / 16) paragraphs (\(sysSize) bytes) of protected-mode code after the \(header.realModeSize)-byte setup need \(needed) bytes but the file has \(fileSize) (truncated?)")
+        }
+        // payload_* are 2.08+ (always here: 2.12 is required); length 0 means not given.
+        let payloadOffset = UInt64(r.u32(O.payloadOffset)!), payloadLength = UInt64(r.u32(O.payloadLength)!)
+        let body = sysSize > 0 ? sysSize : UInt64(fileSize - header.realModeSize)
+        guard payloadLength == 0 || payloadOffset + payloadLength <= body else {
+            throw KexecError(field: "payload_offset", "\(hex(payloadOffset)) + payload_length \(hex(payloadLength)) ends past the \(body)-byte protected-mode part; expected the compressed kernel inside it")
+        }
     }
 }

@@ -42,6 +42,7 @@ public struct ElfExecutable: Sendable, Equatable {
                 throw KexecError(field: "ELF header", "file is \(raw.count) bytes; an ELF64 header needs \(ELF64Header.size)")
             }
             (type, fileMachine, entry) = (h.type, h.machine, h.entry)
+            try checkEntrySize(Int(h.programHeaderEntrySize), count: h.programHeaderCount, expected: ELF64ProgramHeader.size)
             guard let phdrs = h.programHeaders(in: raw) else {
                 throw KexecError(field: "e_phoff", "\(h.programHeaderCount) program headers at \(hex(h.programHeaderOffset)) do not fit in the \(raw.count)-byte file")
             }
@@ -55,9 +56,7 @@ public struct ElfExecutable: Sendable, Equatable {
             }
             (type, fileMachine, entry) = (h.type, h.machine, UInt64(h.entry))
             let entrySize = Int(h.programHeaderEntrySize)
-            guard h.programHeaderCount == 0 || entrySize >= ELF32ProgramHeader.size else {
-                throw KexecError(field: "e_phentsize", "is \(entrySize); expected at least \(ELF32ProgramHeader.size)")
-            }
+            try checkEntrySize(entrySize, count: h.programHeaderCount, expected: ELF32ProgramHeader.size)
             for i in 0..<Int(h.programHeaderCount) {
                 guard let ph = ELF32ProgramHeader.decode(from: raw, at: Int(h.programHeaderOffset) + i * entrySize) else {
                     throw KexecError(field: "e_phoff", "\(h.programHeaderCount) program headers at \(hex(h.programHeaderOffset)) do not fit in the \(raw.count)-byte file")
@@ -74,8 +73,17 @@ public struct ElfExecutable: Sendable, Equatable {
         guard fileMachine == machine else {
             throw KexecError(field: "e_machine", "is \(fileMachine); expected \(machine) (\(machineName))")
         }
-        let loads = try checked(headers.filter { $0.memorySize > 0 }, fileSize: UInt64(raw.count))
+        // Only empty PT_LOADs are skipped: p_memsz 0 with file bytes is refused by `checked`.
+        let loads = try checked(headers.filter { $0.memorySize > 0 || $0.fileSize > 0 }, fileSize: UInt64(raw.count))
         return ElfExecutable(is64: class64, machine: fileMachine, entry: try physicalEntry(entry, loads), loads: loads)
+    }
+
+    /// Program headers of another size would be read at the wrong offsets (the gABI fixes
+    /// Elf64_Phdr at 56 bytes, Elf32_Phdr at 32); a file without any may say 0.
+    static func checkEntrySize(_ size: Int, count: UInt16, expected: Int) throws(KexecError) {
+        guard count == 0 || size == expected else {
+            throw KexecError(field: "e_phentsize", "is \(size); expected \(expected) (the size of a program header)")
+        }
     }
 
     static func checked(_ loads: [Load], fileSize: UInt64) throws(KexecError) -> [Load] {
@@ -83,7 +91,7 @@ public struct ElfExecutable: Sendable, Equatable {
         for (i, l) in loads.enumerated() {
             let name = "PT_LOAD \(i)"
             guard l.fileSize <= l.memorySize else {
-                throw KexecError(field: name, "p_filesz \(hex(l.fileSize)) exceeds p_memsz \(hex(l.memorySize))")
+                throw KexecError(field: name, "p_filesz \(hex(l.fileSize)) exceeds p_memsz \(hex(l.memorySize)); expected p_memsz at least p_filesz")
             }
             guard l.offset <= fileSize, l.fileSize <= fileSize - l.offset else {
                 throw KexecError(field: name, "file bytes \(hex(l.offset))+\(hex(l.fileSize)) run past the end of the \(fileSize)-byte file (truncated?)")

@@ -12,11 +12,16 @@ public struct ElfX86_64Loader: ImageLoader {
             && r.u16(16) == ELF.ET_EXEC && r.u16(18) == ELF.EM_X86_64
     }
 
+    static func parse(_ raw: UnsafeRawBufferPointer) throws(KexecError) -> ElfExecutable {
+        try ElfExecutable.parse(raw, class64: true, machine: ELF.EM_X86_64, machineName: "EM_X86_64")
+    }
+
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        try request.checkCommonInputs()
         let exe: ElfExecutable
         var segments: [Segment]
         do {
-            exe = try ElfExecutable.parse(request.kernel.raw, class64: true, machine: ELF.EM_X86_64, machineName: "EM_X86_64")
+            exe = try Self.parse(request.kernel.raw)
             segments = try exe.segments(file: request.kernel)
         } catch { throw error.inFile(request.kernelPath) }
         var notes = ["\(request.kernelPath): ELF64 x86_64 executable, \(exe.loads.count) PT_LOAD segments, entry \(hex(exe.entry)), arguments: \(request.elfArguments.rawValue)"]

@@ -14,20 +14,37 @@ public enum ImageLoaders {
 
     /// Picks the loader named by `-t`, or the first whose probe accepts the file.
     public static func select(type: String?, image: UnsafeRawBufferPointer, path: String) throws(KexecError) -> any ImageLoader {
+        let names = all.map(\.typeName).joined(separator: ", ")
         if let type {
             guard let loader = all.first(where: { $0.typeName == type }) else {
-                let names = all.map(\.typeName).joined(separator: ", ")
                 throw KexecError(field: "--type", "unsupported image type \"\(type)\"; supported: \(names)")
             }
             return loader
         }
         if let loader = all.first(where: { $0.probe(image) }) { return loader }
-        // Let a validator explain exactly what is wrong with the file: the UKI parser for a PE
-        // image that is not a bzImage ("MZ" without "HdrS"), the bzImage one for anything else.
-        let r = LittleEndianReader(image)
-        if r.u16(PEOffset.dosMagic) == PEConstant.dosMagic, r.u32(SetupHeaderOffset.header) != SetupHeaderConstant.magic {
-            return UKILoader()
+        var message = "not a kernel image this tool knows: tried \(names)"
+        if let (loader, reason) = closestReason(image) { message += "; closest is \(loader): \(reason)" }
+        throw KexecError(file: path, message)
+    }
+
+    /// When a file carries one format's magic but fails its checks, that format's reason is
+    /// what the user needs ("HdrS" or the boot flag: bzImage; "MZ" alone: UKI; ELF magic:
+    /// elf-x86_64, whose reason also tells a 32-bit ELF without a multiboot header).
+    static func closestReason(_ image: UnsafeRawBufferPointer) -> (String, KexecError)? {
+        func failure(_ loader: some ImageLoader, _ parse: () throws(KexecError) -> Void) -> (String, KexecError)? {
+            do { try parse() } catch { return (loader.typeName, error) }
+            return nil
         }
-        return BzImage64Loader()
+        let r = LittleEndianReader(image)
+        if r.u32(SetupHeaderOffset.header) == SetupHeaderConstant.magic || r.u16(SetupHeaderOffset.bootFlag) == SetupHeaderConstant.bootFlag {
+            return failure(BzImage64Loader()) { () throws(KexecError) in _ = try BzImageHeaderParser.parse(image) }
+        }
+        if r.u16(PEOffset.dosMagic) == PEConstant.dosMagic {
+            return UnifiedKernelImage.whyNot(image).map { (UKILoader().typeName, $0) }
+        }
+        if ElfExecutable.looksLikeELF(image) {
+            return failure(ElfX86_64Loader()) { () throws(KexecError) in _ = try ElfX86_64Loader.parse(image) }
+        }
+        return nil
     }
 }

@@ -20,6 +20,7 @@ public struct Multiboot2X86Loader: ImageLoader {
     public func probe(_ image: UnsafeRawBufferPointer) -> Bool { Multiboot2Header.find(in: image) != nil }
 
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        try request.checkCommonInputs()
         let path = request.kernelPath
         guard var header = Multiboot2Header.find(in: request.kernel.raw) else {
             throw KexecError(file: path, field: "multiboot2 header", "no magic \(hex(Multiboot2Header.magic)) with a valid checksum in the first \(Multiboot2Header.searchLimit) bytes; not a multiboot2 kernel")

@@ -15,6 +15,7 @@ public struct MultibootX86Loader: ImageLoader {
     public func probe(_ image: UnsafeRawBufferPointer) -> Bool { MultibootHeader.find(in: image) != nil }
 
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        try request.checkCommonInputs()
         let path = request.kernelPath
         guard let header = MultibootHeader.find(in: request.kernel.raw) else {
             throw KexecError(file: path, field: "multiboot header", "no magic \(hex(MultibootHeader.magic)) with a valid checksum in the first \(MultibootHeader.searchLimit) bytes; not a multiboot kernel")

@@ -48,6 +48,7 @@ public struct UKILoader: ImageLoader {
     }
 
     public func plan(_ request: LoadRequest, host: HostInfo) throws(KexecError) -> LoadPlan {
+        try request.checkCommonInputs()
         let path = request.kernelPath
         let uki = try UnifiedKernelImage.parse(request.kernel, path: path)
         let inputs = uki.bootInputs(path: path, userInitrd: request.initrd == nil ? nil : request.initrdPath ?? "--initrd",

@@ -41,17 +41,12 @@ public struct UnifiedKernelImage: Sendable {
 
     /// The cheap check for `-t`-less loads: a PE image with a `.linux` section.
     public static func probe(_ raw: UnsafeRawBufferPointer) -> Bool {
-        guard let pe = try? PEImageParser.parse(raw) else { return false }
-        return defaultProfile(pe.sections)[UKISectionName.linux] != nil
+        whyNot(raw) == nil
     }
 
     static func parse(_ file: ByteSlice, pe: PEImage, path: String) throws(KexecError) -> UnifiedKernelImage {
         let sections = defaultProfile(pe.sections)
-        guard let linux = sections[UKISectionName.linux] else {
-            let names = pe.sections.map(\.name).joined(separator: ", ")
-            throw KexecError(file: path, field: UKISectionName.linux,
-                             "the PE image has no .linux section (sections: \(names.isEmpty ? "none" : names)); expected a UKI or a bzImage")
-        }
+        guard let linux = sections[UKISectionName.linux] else { throw noLinux(pe).inFile(path) }
         guard pe.machine == PEConstant.machineAMD64 else {
             throw KexecError(file: path, field: "Machine", "\(hex(pe.machine))\(machineName(pe.machine)); expected 0x8664 (x86-64): the embedded kernel must be one this machine runs")
         }
@@ -71,6 +66,20 @@ public struct UnifiedKernelImage: Sendable {
         }
         uki.unused = UKISectionName.unused.filter { sections[$0] != nil }
         return uki
+    }
+
+    /// Why a PE image is no UKI: why it is no PE image, or that `.linux` is missing; nil for a UKI.
+    static func whyNot(_ raw: UnsafeRawBufferPointer) -> KexecError? {
+        do {
+            let pe = try PEImageParser.parse(raw)
+            return defaultProfile(pe.sections)[UKISectionName.linux] == nil ? noLinux(pe) : nil
+        } catch { return error }
+    }
+
+    static func noLinux(_ pe: PEImage) -> KexecError {
+        let names = pe.sections.map(\.name).joined(separator: ", ")
+        return KexecError(field: UKISectionName.linux,
+                          "the PE image has no .linux section (sections: \(names.isEmpty ? "none" : names)); expected a UKI or a bzImage")
     }
 
     /// Base sections (the first of a name wins), then profile 0's, which replace them.
@@ -108,7 +117,7 @@ public struct UnifiedKernelImage: Sendable {
         return RawBytes.string(bytes)
     }
 
-    /// PRETTY_NAME="..." from os-release text (quotes removed), or nil.
+    /// PRETTY_NAME="..." from os-release text (quotes removed, made printable: it is only shown), or nil.
     static func prettyName(_ raw: UnsafeRawBufferPointer) -> String? {
         let key = Array("PRETTY_NAME=".utf8)
         for line in raw.split(separator: 0x0a) where line.starts(with: key) {
@@ -117,7 +126,7 @@ public struct UnifiedKernelImage: Sendable {
             if value.count >= 2, let q = value.first, q == 0x22 || q == 0x27, value.last == q {
                 value = Array(value.dropFirst().dropLast())
             }
-            return String(decoding: value, as: UTF8.self)
+            return printable(value)
         }
         return nil
     }
@@ -134,7 +143,7 @@ public struct UnifiedKernelImage: Sendable {
     public func summary(path: String) -> String {
         var parts = ["\(path): UKI (PE32+, \(pe.sections.count) sections): .linux \(linux.count) bytes"]
         parts.append(initrd.map { ".initrd \($0.count) bytes" } ?? "no .initrd")
-        parts.append(commandLine.map { ".cmdline \"\($0)\"" } ?? "no .cmdline")
+        parts.append(commandLine.map { ".cmdline \"\(printable($0))\"" } ?? "no .cmdline")
         if let prettyName { parts.append(".osrel \"\(prettyName)\"") }
         if !unused.isEmpty { parts.append("not used by kexec: " + unused.joined(separator: " ")) }
         return parts.joined(separator: ", ")

@@ -4,7 +4,7 @@ public enum PlanPrinter {
     public static func text(_ plan: LoadPlan) -> String {
         var out = ["image type: \(plan.imageType)\(plan.crash ? " (crash)" : "")",
                    "kernel: \(plan.kernelPath)",
-                   "command line: \"\(plan.commandLine)\"",
+                   "command line: \"\(printable(plan.commandLine))\"",   // may come from a UKI's .cmdline
                    "entry: \(hex(plan.entry)) (purgatory) -> \(hex(plan.kernelEntry)) \(handOverText(plan))",
                    "purgatory checks: \(plan.skipChecks ? "skipped (-i)" : "sha256 of every data segment")",
                    "purgatory console: \(plan.purgatoryConsole.map { "serial port \(hex(UInt64($0)))" } ?? "off")",

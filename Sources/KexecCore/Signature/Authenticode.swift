@@ -128,7 +128,7 @@ struct Certificate {
         for rdn in node.children(b) ?? [] {
             for pair in rdn.children(b) ?? [] {
                 guard let kv = pair.children(b), kv.count == 2, kv[0].tag == DERNode.objectIdentifier else { continue }
-                attributes.append((kv[0].bytes(b), String(decoding: kv[1].bytes(b), as: UTF8.self)))
+                attributes.append((kv[0].bytes(b), printable(kv[1].bytes(b))))
             }
         }
         if let cn = attributes.first(where: { $0.0 == commonName }) { return "CN=" + cn.1 }
