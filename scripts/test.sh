@@ -38,4 +38,5 @@ scripts/vm/test.sh
 # the kernel's own kexec_file_load path); the retry and the first failure are both printed.
 step "QEMU scenarios on Debian sid's kernel (subset)"
 KERNEL_SUITE=sid scripts/vm/test.sh --retries 1 uefi-load-exec uefi-file-load-exec uefi-auto-load-exec uefi-kdump uefi-noefi uefi-noruntime \
-    secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump
+    secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump \
+    kdump-reload-failures raw-bytes

@@ -10,19 +10,28 @@ public enum RawBytes {
     /// The bytes as a String: UTF-8 where valid, escapes for the rest.
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var scalars = String.UnicodeScalarView()
+        walk(bytes) { scalar, encoded in
+            if let scalar { scalars.append(scalar) } else { for b in encoded { scalars.append(Unicode.Scalar(escapeBase + UInt32(b))!) } }
+        }
+        return String(scalars)
+    }
+
+    /// Each valid UTF-8 scalar with its bytes, and each invalid sequence's bytes with nil.
+    static func walk<C: Collection>(_ bytes: C, _ body: (Unicode.Scalar?, ArraySlice<UInt8>) -> Void) where C.Element == UInt8 {
+        let all = Array(bytes)
         var parser = Unicode.UTF8.ForwardParser()
-        var input = bytes.makeIterator()
-        var pending = Array(bytes)[...]
+        var input = all.makeIterator()
+        var at = 0
         while true {
             switch parser.parseScalar(from: &input) {
             case .valid(let encoded):
-                scalars.append(Unicode.UTF8.decode(encoded))
-                pending = pending.dropFirst(encoded.count)
+                body(Unicode.UTF8.decode(encoded), all[at..<(at + encoded.count)])
+                at += encoded.count
             case .error(let length):
-                for b in pending.prefix(length) { scalars.append(Unicode.Scalar(escapeBase + UInt32(b))!) }
-                pending = pending.dropFirst(length)
+                body(nil, all[at..<(at + length)])
+                at += length
             case .emptyInput:
-                return String(scalars)
+                return
             }
         }
     }

@@ -56,8 +56,15 @@ struct Actions {
                 print(runner.statusJSON(crashReservationBytes: xen != nil ? try? xenCrashBytes() : nil).rendered())
                 return
             }
-            // kexec-tools' contract: exit 1 when the image is loaded, 0 when not.
-            let loaded = try backend.isLoaded(crash: o.loadPanic || !o.load)
+            // kexec-tools' contract: exit 1 when the image is loaded, 0 when not, 255 when it
+            // cannot tell (1 would say "loaded").
+            let loaded: Bool
+            do {
+                loaded = try backend.isLoaded(crash: o.loadPanic || !o.load)
+            } catch {
+                printError("kexec: \(error)")
+                throw ExitCode(255)
+            }
             throw ExitCode(loaded ? 1 : 0)
         }
         if o.unload {

@@ -95,8 +95,14 @@ enum Main {
         } catch let error as KexecError {
             printError("kexec: \(error)")
             KexecCommand.exit(withError: ExitCode.failure)
+        } catch let code as ExitCode {
+            KexecCommand.exit(withError: code)   // -S: 0 or 1 (255 on an error)
         } catch {
-            KexecCommand.exit(withError: error)
+            // --help exits 0 with the usage; a bad option is one line and status 1, as kexec-tools.
+            guard KexecCommand.exitCode(for: error) != .success else { KexecCommand.exit(withError: error) }
+            let first = KexecCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+            printError("kexec: \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first); see kexec --help")
+            KexecCommand.exit(withError: ExitCode.failure)
         }
     }
 

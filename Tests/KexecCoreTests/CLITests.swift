@@ -134,6 +134,23 @@ struct CLITests {
         #expect(x.stdout.isEmpty || x.stdout == "--dry-run: would execute the loaded image\n")
     }
 
+    /// Argument errors are one line and status 1 (kexec-tools' getopt), not usage and 64;
+    /// -S that cannot read the status exits 255, never 1 ("loaded").
+    @Test func argumentErrorsAndStatusErrors() throws {
+        for args in [["--no-such-option"], ["-l", kernel, "--append"], ["--mem-min"]] {
+            let r = try CLIRun(args)
+            #expect(r.status == 1, "\(args)")
+            #expect(r.stderr.hasPrefix("kexec: ") && r.stderr.hasSuffix("; see kexec --help\n"), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
+        let s = try CLIRun(["-S"])
+        if FileManager.default.fileExists(atPath: "/sys/kernel/kexec_crash_loaded") {
+            #expect(s.status == 0 || s.status == 1)
+        } else {
+            #expect(s.status == 255 && s.stderr.hasPrefix("kexec: ") && s.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
     /// Issue #3: the --json plan for the real Debian kernel, field by field.
     @Test func dryRunJSONForTheDebianKernel() throws {
         guard let debian = Fixture.debianKernelPath else {
