@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "kexec", targets: ["kexec"]),
         .library(name: "KexecCore", targets: ["KexecCore"]),
+        // For fuzz/: the system-file parsers and the decompressors are fuzzed too.
+        .library(name: "KexecSystem", targets: ["KexecSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
-// libFuzzer target for the bzImage parser and the planner. A separate package so that the
-// main build never links an executable without main(); libFuzzer provides it.
+// libFuzzer targets for the image loaders, decompression, the memory-map and crash parsers,
+// Xen's memory map and the command line (one binary; KEXEC_FUZZ_TARGET picks the target).
+// A separate package so that the main build never links an executable without main();
+// libFuzzer provides it.
 // fuzz/run.sh passes -sanitize=fuzzer,address to every Swift module so the core is instrumented.
 import Foundation
 import PackageDescription
@@ -14,7 +16,11 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "KexecFuzz",
-            dependencies: ["FuzzDriver", .product(name: "KexecCore", package: root.lastPathComponent)]
+            dependencies: [
+                "FuzzDriver",
+                .product(name: "KexecCore", package: root.lastPathComponent),
+                .product(name: "KexecSystem", package: root.lastPathComponent),
+            ]
         ),
         .target(name: "FuzzDriver"),
     ],

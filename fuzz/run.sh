@@ -1,20 +1,31 @@
 #!/bin/sh
-# Builds the libFuzzer target and runs it for a bounded time (default 60 s).
-# Usage: fuzz/run.sh [SECONDS]. Crashing inputs land in fuzz/crashes/ and fail the run.
+# CI's fuzz step: builds the libFuzzer binary and runs every target for SECONDS in all
+# (default 60, split evenly), each first replaying its checked-in corpus fuzz/corpus/TARGET
+# (seeds and regress-* inputs of fixed crashes). New inputs go to work/fuzz-corpus/TARGET.
+# Usage: fuzz/run.sh [SECONDS [TARGET...]]. A crashing input lands in fuzz/crashes/ and
+# fails the run; replay one with KEXEC_FUZZ_TARGET=TARGET .build-fuzz/release/KexecFuzz FILE.
 set -eu
-log=$(mktemp)
 here=$(cd "$(dirname "$0")" && pwd)
-PATH="/opt/swift/usr/bin:$PATH"
+. "$here/lib.sh"
 seconds=${1:-60}
-cd "$here"
-swift build -c release --scratch-path "$here/../.build-fuzz" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$log" 2>&1 ||
-    { tail -20 "$log"; echo "fuzz: build failed" >&2; exit 1; }
-bin="$here/../.build-fuzz/release/KexecFuzz"
-mkdir -p "$here/../work/fuzz-corpus" "$here/crashes"
-cp "$here"/corpus/* "$here/../work/fuzz-corpus/" 2>/dev/null || true
-SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
-    -artifact_prefix="$here/crashes/" "$here/../work/fuzz-corpus" >"$log" 2>&1 ||
-    { tail -40 "$log"; echo "fuzz: libFuzzer found a crash (input in fuzz/crashes/)" >&2; exit 1; }
-tail -8 "$log"
-echo "fuzz: no crash in ${seconds}s"
+[ $# -gt 0 ] && shift
+targets=${*:-$all_targets}
+count=$(echo $targets | wc -w)
+each=$(( seconds / count > 5 ? seconds / count : 5 ))
+build_fuzzer
+failed=""
+for t in $targets; do
+    log=$(mktemp)
+    mkdir -p "$here/../work/fuzz-corpus/$t"
+    if fuzz "$t" "$log" -max_total_time="$each" "$here/../work/fuzz-corpus/$t"; then
+        echo "fuzz: $t: $(final_stat "$log" number_of_executed_units) runs in ${each}s, $(final_stat "$log" average_exec_per_sec)/s," \
+            "cov $(status "$log" cov) ft $(status "$log" ft), no crash"
+    else
+        tail -40 "$log"
+        echo "fuzz: $t: libFuzzer found a crash (input in fuzz/crashes/)" >&2
+        failed="$failed $t"
+    fi
+    rm -f "$log"
+done
+[ -z "$failed" ] || { echo "fuzz: crashes in:$failed" >&2; exit 1; }
+echo "fuzz: no crash in ${seconds}s ($targets)"

@@ -22,7 +22,7 @@ grep -q 'Test run with .* passed' work/unit-tests.log
 step "purgatory under QEMU: a bare-metal test kernel enters the blob (registers, backup copy, both SHA-256 paths, mismatch halt, --console-serial lines)"
 bash purgatory/tests/run.sh
 
-step "fuzz: every image loader (probe, parse, plan) for ${fuzz_seconds}s"
+step "fuzz: image loaders, decompression, memory maps, crash planning, Xen's map, command line (${fuzz_seconds}s in all, plus each corpus replayed)"
 fuzz/run.sh "$fuzz_seconds"
 
 step "static release binary"

@@ -4,10 +4,10 @@
 #define CLZMA_SHIM_H
 #include <lzma.h>
 
-static inline lzma_ret clzma_xz_decoder(lzma_stream *stream) {
-    return lzma_stream_decoder(stream, UINT64_MAX, LZMA_CONCATENATED);
+static inline lzma_ret clzma_xz_decoder(lzma_stream *stream, uint64_t memlimit) {
+    return lzma_stream_decoder(stream, memlimit, LZMA_CONCATENATED);
 }
-static inline lzma_ret clzma_alone_decoder(lzma_stream *stream) {
-    return lzma_alone_decoder(stream, UINT64_MAX);
+static inline lzma_ret clzma_alone_decoder(lzma_stream *stream, uint64_t memlimit) {
+    return lzma_alone_decoder(stream, memlimit);
 }
 #endif

@@ -96,8 +96,13 @@ public enum Decompression {
         func truncated(at offset: Int) -> KexecError {
             KexecError(file: path, field: format.rawValue, "truncated: the file ends at byte \(offset), inside the compressed stream")
         }
+        /// Whole MiB as users think of kernels; a smaller limit (tests, fuzzing) in bytes.
+        var limitText: String { limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes" }
         var tooBig: KexecError {
-            KexecError(file: path, field: format.rawValue, "decompresses to more than \(limit >> 20) MiB; this is not a kernel image")
+            KexecError(file: path, field: format.rawValue, "decompresses to more than \(limitText); this is not a kernel image")
+        }
+        func dictionaryTooBig(needs bytes: UInt64) -> KexecError {
+            KexecError(file: path, field: format.rawValue, "its dictionary needs \(bytes >> 20) MiB of memory, although it may decompress to \(limitText) at most; this is not a kernel image")
         }
         func library(_ what: String) -> KexecError {
             KexecError(file: path, field: format.rawValue, "the decompressor failed: \(what)")
@@ -153,9 +158,16 @@ public enum Decompression {
 
     // MARK: xz and legacy lzma (liblzma)
 
+    /// liblzma allocates the whole dictionary the header asks for (a .lzma header may ask for
+    /// 4 GiB), but a dictionary larger than the output is never used. On top: 64 MiB, so that
+    /// small files made with the tools' largest presets (xz -9, lzma -9) still decode, and
+    /// 1 MiB for the decoder's own state.
+    static func decoderMemoryLimit(_ limit: Int) -> UInt64 { UInt64(limit) + (65 << 20) }
+
     static func unxz(_ input: UnsafeRawBufferPointer, into out: OutputBuffer, _ isXZ: Bool, _ fail: Failure) throws(KexecError) {
         var s = lzma_stream()
-        let initialized = isXZ ? clzma_xz_decoder(&s) : clzma_alone_decoder(&s)
+        let memlimit = decoderMemoryLimit(out.limit)
+        let initialized = isXZ ? clzma_xz_decoder(&s, memlimit) : clzma_alone_decoder(&s, memlimit)
         guard initialized == LZMA_OK else { throw fail.library("decoder initialization (\(initialized.rawValue))") }
         defer { lzma_end(&s) }
         s.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -179,6 +191,8 @@ public enum Decompression {
                 throw fail.truncated(at: input.count)
             case LZMA_MEM_ERROR:
                 throw fail.library("out of memory")
+            case LZMA_MEMLIMIT_ERROR:
+                throw fail.dictionaryTooBig(needs: lzma_memusage(&s))
             case LZMA_OPTIONS_ERROR, LZMA_UNSUPPORTED_CHECK:
                 throw fail.corrupt(at: at, "unsupported options")
             default:                                  // LZMA_DATA_ERROR, LZMA_FORMAT_ERROR

@@ -10,15 +10,15 @@ enum Compressed {
         .gzip: "gzip -c", .xz: "xz -c", .lzma: "xz --format=lzma -c", .zstd: "zstd -q -c",
     ]
 
-    /// Runs `sh -c "<tool> < in > out"` and returns the output bytes.
-    static func make(_ bytes: [UInt8], _ format: CompressionFormat) throws -> [UInt8] {
+    /// Runs `sh -c "<tool> <options> < in > out"` and returns the output bytes.
+    static func make(_ bytes: [UInt8], _ format: CompressionFormat, options: String = "") throws -> [UInt8] {
         let dir = NSTemporaryDirectory() + "kexec-z-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/in"))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\(tool[format]!) < '\(dir)/in' > '\(dir)/out'"]
+        p.arguments = ["-c", "\(tool[format]!) \(options) < '\(dir)/in' > '\(dir)/out'"]
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw KexecError("\(tool[format]!) failed (is it installed?)") }
@@ -108,6 +108,29 @@ struct DecompressionTests {
         #expect { try Decompression.unwrap(ByteStorage(packed), path: "k", limit: 1 << 20) } throws: {
             "\($0)" == "k: zstd: decompresses to more than 1 MiB; this is not a kernel image"
         }
+        // Below 1 MiB (the fuzz target's limits) the limit is in bytes, not "0 MiB".
+        #expect { try Decompression.unwrap(ByteStorage(packed), path: "k", limit: 64 << 10) } throws: {
+            "\($0)" == "k: zstd: decompresses to more than 65536 bytes; this is not a kernel image"
+        }
+    }
+
+    /// A .lzma header may ask for a 4 GiB dictionary, which liblzma would allocate whole (the
+    /// fuzzer's malloc limit caught it): refused before any allocation.
+    @Test func hugeDictionaryIsRefused() throws {
+        // Properties 0x5d, dictionary 0xffff0000 bytes, size unknown, then the stream.
+        let file: [UInt8] = [0x5d, 0, 0, 0xff, 0xff] + [UInt8](repeating: 0xff, count: 8) + [0, 0x41, 0x12, 0x34]
+        #expect { try Decompression.unwrap(ByteStorage(file), path: "k") } throws: {
+            "\($0)" == "k: lzma: its dictionary needs 4095 MiB of memory, although it may decompress to 1024 MiB at most; this is not a kernel image"
+        }
+    }
+
+    /// The largest presets write a 64 MiB dictionary into the header even for a tiny file.
+    @Test(arguments: [CompressionFormat.xz, .lzma])
+    func largestPresetDecodesUnderASmallLimit(_ format: CompressionFormat) throws {
+        let original = Compressed.sample(1000)
+        let packed = try Compressed.make(original, format, options: "-9")
+        let out = try Decompression.unwrap(ByteStorage(packed), path: "k", limit: 64 << 10)
+        #expect(Array(out.storage.raw) == original)
     }
 
     @Test func detection() {

@@ -1,76 +1,43 @@
+import Glibc
 import KexecCore
 
-/// Input layout: byte 0 picks the memory-map shape (bit 1 the ELF argument style, bit 2
-/// whether a UKI's own command line is used), bytes 1..<9 the initrd size, the rest is the
-/// kernel image, which every loader (UKI, bzImage, ELF, multiboot, ...) is asked to plan, and
-/// the PE/COFF parser to parse (seed-uki is a UKI). Any input must end in a plan or a
-/// KexecError — never a trap.
+/// One binary, several targets: KEXEC_FUZZ_TARGET names the one this process fuzzes (default
+/// "image"), so a single instrumented build serves CI and the benchmark. Every target feeds
+/// the input to pure parsing and planning code only: no kexec syscall, reboot or hypercall.
+/// Any input must end in a result or a KexecError, never a trap.
+let targets: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
+    "image": fuzzImage,
+    "decompress": fuzzDecompression,
+    "memmap": fuzzMemoryMaps,
+    "crash": fuzzCrashPlanning,
+    "xen": fuzzXenMemoryMap,
+    "cmdline": fuzzCommandLine,
+]
+
+let selected: @Sendable (UnsafeRawBufferPointer) -> Void = {
+    let name = getenv("KEXEC_FUZZ_TARGET").map { String(cString: $0) } ?? "image"
+    guard let target = targets[name] else {
+        fatalError("KEXEC_FUZZ_TARGET=\(name): unknown; one of \(targets.keys.sorted().joined(separator: ", "))")
+    }
+    return target
+}()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let input = UnsafeBufferPointer(start: data, count: size)
-    guard size > 9 else { return 0 }
-    let kernel = Array(input[9...])
-    var initrdSize: UInt64 = 0
-    for i in 1..<9 { initrdSize = initrdSize << 8 | UInt64(input[i]) }
-    let initrd = [UInt8](repeating: 0x11, count: Int(initrdSize % (1 << 20)))
-    var request = LoadRequest(kernelPath: "fuzz", kernel: ByteStorage(kernel).all, initrdPath: "fuzz-initrd",
-                              initrd: initrd.isEmpty ? nil : ByteStorage(initrd).all,
-                              commandLine: String(repeating: "x", count: Int(input[0]) * 9),
-                              skipChecks: input[0] & 1 == 1)
-    request.elfArguments = input[0] & 2 == 0 ? .linux : .none
-    request.commandLineFromUser = input[0] & 4 == 0
-    let machine = host(shape: input[0], seed: kernel)
-    for loader in ImageLoaders.all {
-        var r = request
-        if loader.typeName == "multiboot-x86" {
-            // Multiboot takes modules, not an initrd.
-            r.modules = request.initrd.map { [BootModule(path: "fuzz-initrd", data: $0, string: "fuzz-initrd arg")] } ?? []
-            r.initrd = nil
-        }
-        do {
-            let plan = try loader.plan(r, host: machine)
-            try SegmentRules.check(plan.segments, memoryMap: machine.memoryMap)
-            _ = PlanPrinter.text(plan)
-        } catch {
-            _ = error.description
-        }
-    }
-    fuzzPE(request)
+    selected(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
 
-/// The PE/COFF parser and UKI detection on the same bytes (UKILoader plans in the loop above).
-func fuzzPE(_ request: LoadRequest) {
-    if let pe = try? PEImageParser.parse(request.kernel.raw) {
-        for s in pe.sections { _ = request.kernel.slice(s.fileRange).raw.count }
-    }
-    do {
-        _ = try UnifiedKernelImage.detect(request.kernel, path: "fuzz")?.summary(path: "fuzz")
-    } catch {
-        _ = error.description
-    }
+/// KEXEC_FUZZ_VERBOSE=1 prints where each input stopped (to check that seeds go deep).
+let verbose = getenv("KEXEC_FUZZ_VERBOSE") != nil
+
+func report(_ error: KexecError) {
+    let line = error.description
+    if verbose { print("stopped: \(line)") }
 }
 
-/// Memory maps from tiny to fragmented, some built from the input's own bytes.
-func host(shape: UInt8, seed: [UInt8]) -> HostInfo {
-    var entries: [MemoryMap.Entry] = []
-    switch shape % 4 {
-    case 0:
-        entries = [.init(PhysicalRange(start: 0x100000, end: 0x8000_0000)!, .ram)]
-    case 1:
-        entries = [.init(PhysicalRange(start: 0x100000, end: 0x200_0000)!, .ram)]
-    case 2:
-        for i in 0..<300 {
-            entries.append(.init(PhysicalRange(start: UInt64(i) << 24, size: 1 << 23)!, i % 3 == 0 ? .reserved : .ram))
-        }
-    default:
-        var i = 0
-        while i + 16 <= min(seed.count, 16 * 40) {
-            var start: UInt64 = 0, len: UInt64 = 0
-            for j in 0..<8 { start = start << 8 | UInt64(seed[i + j]); len = len << 8 | UInt64(seed[i + 8 + j]) }
-            if let r = PhysicalRange(start: start, size: len) { entries.append(.init(r, len & 1 == 0 ? .ram : .acpi)) }
-            i += 16
-        }
-    }
-    return HostInfo(memoryMap: MemoryMap(entries), memoryMapSource: "fuzz", rngSeed: nil)
+/// precondition() that also says why in a release build (where precondition's message is
+/// dropped): a broken invariant is a finding, and the message is the first thing to read.
+func check(_ condition: Bool, _ message: @autoclosure () -> String = "invariant broken", file: StaticString = #fileID, line: UInt = #line) {
+    if !condition { fatalError(message(), file: file, line: line) }
 }
