@@ -185,6 +185,10 @@ public struct KexecRunner {
     /// our checks, to prove what happens when the kernel refuses it after freeing the old one.
     static let testSkipCrashValidation = getenv("SWIFT_KEXEC_TEST_SKIP_VALIDATION") != nil
 
+    /// Test hook (the exec-returns scenario): unload right before reboot, as a racing process
+    /// that ignores the lock would, so that reboot returns.
+    static let testUnloadBeforeExec = getenv("SWIFT_KEXEC_TEST_UNLOAD_BEFORE_EXEC") != nil
+
     /// `-s`: the file syscall only; `-c`: our plan through kexec_load; `-a`: file first, then
     /// kexec_load when the kernel cannot use the file syscall for this image.
     func loadImage(_ o: LoadOptions) throws(KexecError) -> LoadOutcome {
@@ -300,6 +304,7 @@ public struct KexecRunner {
         if doSync && real { Glibc.sync() }
         let down = ifdown && real ? NetworkInterfaces.takeDown() : []
         do {
+            if Self.testUnloadBeforeExec { try backend.unload(crash: false, syscall: .auto) }
             try backend.execute()
         } catch {
             // reboot returned (e.g. another process unloaded the image): the network comes back.

@@ -69,7 +69,12 @@ public struct LinuxBackend: KexecBackend {
 
     public func execute() throws(KexecError) {
         let r = syscalls.rebootKexec()
-        throw explain(errno: r < 0 ? Int32(-r) : EIO, operation: "reboot(LINUX_REBOOT_CMD_KEXEC)")
+        let e = r < 0 ? Int32(-r) : EIO
+        if e == EINVAL {
+            // The kernel's answer when no image is loaded (any more: unloaded since our check).
+            throw KexecError("reboot(LINUX_REBOOT_CMD_KEXEC) failed: \(String(cString: strerror(e))): no image is loaded any more (another process unloaded it); nothing was executed", errno: e)
+        }
+        throw explain(errno: e, operation: "reboot(LINUX_REBOOT_CMD_KEXEC)")
     }
 
     public func isLoaded(crash: Bool) throws(KexecError) -> Bool {

@@ -113,6 +113,8 @@ ln -s busybox "$F/bin/sh"
 install -m 0755 "$ROOT/tests/vm/initramfs/first-init" "$F/init"
 install -m 0755 "$ROOT/tests/vm/initramfs/efi-facts" "$F/bin/efi-facts"
 install -m 0644 "$EFIVARFS" "$F/lib/modules/efivarfs.ko"
+# dummy.ko (Debian 12's kernel only, from setup.sh): exec-returns takes its interface down
+[ ! -s "$KCACHE/net-modules/dummy.ko" ] || install -m 0644 "$KCACHE/net-modules/dummy.ko" "$F/lib/modules/dummy.ko"
 
 # the peer: Debian's kexec-tools with its libraries (glibc's loader at /lib64)
 install -m 0755 "$KT/kexec" "$F/bin/kexec-tools"

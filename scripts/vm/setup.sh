@@ -105,14 +105,16 @@ log "kernel: $vmlinuz ($(wc -c < "$vmlinuz") bytes)"
 # The three modules a PV dom0 needs for /dev/xen/privcmd, /dev/xen/hypercall and /proc/xen,
 # from the same kernel package (Debian builds them as modules), and Debian's Xen 4.17
 # hypervisor, gunzipped to the multiboot ELF that QEMU's -kernel boots.
-# efivarfs is a module too (no dependencies): the initramfs insmod it to read EFI variables.
+# efivarfs is a module too (no dependencies): the initramfs insmod it to read EFI variables;
+# so is dummy (a network interface to take down and bring back: exec-returns).
 # Each set has its own marker, so a cache made before a set existed gets it on the next run.
 XM="$kdir/xen-modules"
 EM="$kdir/efi-modules"
-if [ ! -e "$XM/.complete" ] || [ ! -e "$EM/.complete" ]; then
+NM="$kdir/net-modules"
+if [ ! -e "$XM/.complete" ] || [ ! -e "$EM/.complete" ] || [ ! -e "$NM/.complete" ]; then
     log "extracting the Xen and EFI modules of $kpkg"
     deb=$(fetch_deb "$kpkg")
-    rm -rf "$kdir.xtmp"; mkdir -p "$kdir.xtmp" "$XM" "$EM"
+    rm -rf "$kdir.xtmp"; mkdir -p "$kdir.xtmp" "$XM" "$EM" "$NM"
     dpkg-deb -x "$deb" "$kdir.xtmp"
     for m in xen-privcmd.ko xen-evtchn.ko xenfs/xenfs.ko; do
         f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/drivers/xen/$m 2>/dev/null | head -n 1)
@@ -122,12 +124,16 @@ if [ ! -e "$XM/.complete" ] || [ ! -e "$EM/.complete" ]; then
     f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko 2>/dev/null | head -n 1)
     [ -n "$f" ] || die "$kpkg has no fs/efivarfs/efivarfs.ko"
     cp "$f" "$EM/"
+    f=$(ls "$kdir.xtmp"/lib/modules/*/kernel/drivers/net/dummy.ko 2>/dev/null | head -n 1)
+    [ -n "$f" ] || die "$kpkg has no drivers/net/dummy.ko"
+    cp "$f" "$NM/"
     rm -rf "$kdir.xtmp"
     rm -f "$deb"
-    touch "$XM/.complete" "$EM/.complete"
+    touch "$XM/.complete" "$EM/.complete" "$NM/.complete"
 fi
 ln -sfn "kernel/$kpkg/xen-modules" "$CACHE/xen-modules"
 ln -sfn "kernel/$kpkg/efi-modules" "$CACHE/efi-modules"
+ln -sfn "kernel/$kpkg/net-modules" "$CACHE/net-modules"
 XEN="$CACHE/xen"
 if [ ! -s "$XEN/xen.elf" ]; then
     log "downloading xen-hypervisor-4.17-amd64"
