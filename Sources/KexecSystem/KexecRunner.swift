@@ -98,6 +98,10 @@ public struct KexecRunner {
         let kernel = unwrapped.storage
         let initrd = try o.initrdPath.map { p throws(KexecError) in try MappedFile.open(p, role: "initrd") }
         let loader = try ImageLoaders.select(type: o.type, image: kernel.raw, path: o.kernelPath)
+        if !o.modules.isEmpty, !(loader is MultibootX86Loader || loader is Multiboot2X86Loader) {
+            // Only a multiboot kernel is told where modules are; anything else would drop them.
+            throw KexecError(field: "--module", "\(o.kernelPath) is a \(loader.typeName) kernel; modules are passed only to multiboot-x86 and multiboot2-x86 kernels")
+        }
         var request = LoadRequest(kernelPath: o.kernelPath, kernel: kernel.all, initrdPath: o.initrdPath,
                                   initrd: initrd?.all, commandLine: try commandLine(o), skipChecks: o.skipChecks,
                                   memoryMin: o.memoryMin, memoryMax: o.memoryMax)

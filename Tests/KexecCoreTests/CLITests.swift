@@ -96,7 +96,7 @@ struct CLITests {
         (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "e_ident: no ELF magic"),
         (["--dry-run", "-t", "multiboot-x86", "-l", "KERNEL"], "multiboot header: no magic 0x1badb002"),
         (["--dry-run", "--args-linux", "--args-none", "-l", "KERNEL"], "choose one argument style"),
-        (["--dry-run", "-l", "KERNEL", "--module=/nonexistent/mod args"], "/nonexistent/mod: cannot open the module"),
+        (["--dry-run", "-l", "KERNEL", "--module=/nonexistent/mod args"], "is a bzImage64 kernel; modules are passed only to multiboot-x86 and multiboot2-x86 kernels"),
         (["--dry-run", "-l", "KERNEL", "--mem-min=zz"], "--mem-min"),
         (["--dry-run", "-p", "KERNEL"], "Memory for crashkernel is not reserved: add crashkernel="),
         (["--dry-run", "-s", "-c", "-l", "KERNEL"], "choose one syscall"),

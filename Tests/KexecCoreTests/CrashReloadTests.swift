@@ -137,6 +137,14 @@ struct CrashReloadTests {
         #expect(kernel.loaded && kernel.calls.count == calls)
     }
 
+    @Test func modulesNeedAMultibootKernelAndAReadableFile() throws {
+        var o = crash(files.kernel)
+        o.crash = false
+        o.modules = [files.initrd + " args"]
+        #expect(failure { _ = try runner.plan(o) }.hasPrefix("--module: \(files.kernel) is a bzImage64 kernel; modules are passed only to multiboot"))
+        #expect(failure { _ = try KexecRunner.module("/nonexistent/mod args") }.hasPrefix("/nonexistent/mod: cannot open the module"))
+    }
+
     @Test func theRecordKeepsEveryByte() throws {
         var o = LoadOptions(kernelPath: "/boot/vmlinuz with space\nand newline")
         o.append = "a=\"b c\" \u{1}é"

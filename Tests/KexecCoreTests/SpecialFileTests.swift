@@ -23,7 +23,7 @@ struct SpecialFileTests {
     @Test(arguments: [
         (["--dry-run", "-l", "@FIFO"], "@FIFO: the kernel image is a FIFO; expected a regular file"),
         (["--dry-run", "-l", "@KERNEL", "--initrd=@FIFO"], "@FIFO: the initrd is a FIFO; expected a regular file"),
-        (["--dry-run", "-l", "@KERNEL", "--module=@FIFO x"], "@FIFO: the module is a FIFO; expected a regular file"),
+        (["--dry-run", "-t", "multiboot-x86", "-l", "@KERNEL", "--module=@FIFO x"], "@FIFO: the module is a FIFO; expected a regular file"),
         (["--dry-run", "-l", "/dev/null"], "/dev/null: the kernel image is a character device; expected a regular file"),
         (["--dry-run", "-l", "@DIR"], "@DIR: the kernel image is a directory; expected a regular file"),
     ])
