@@ -1,8 +1,9 @@
 #!/bin/bash
 # Debian packages the build needs beyond Swift: zlib, liblzma, libzstd (headers + .a for the
-# static binary) and the gzip/xz/zstd tools the tests and guest images use. Idempotent.
+# static binary), the gzip/xz/zstd tools the tests and guest images use, and strace (the dry-run
+# sandbox test). Idempotent.
 set -euo pipefail
-build_deps="zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd"
+build_deps="zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd strace"
 missing=$(for p in $build_deps; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
 done)

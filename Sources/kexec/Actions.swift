@@ -3,29 +3,19 @@ import Glibc
 import KexecCore
 import KexecSystem
 
-/// Maps parsed flags onto runner calls in kexec-tools' order of precedence and prints.
+/// Carries out an `Invocation` in kexec-tools' order: status, unload, load, then shutdown or
+/// sync, interfaces down and exec, each as the parsed flags say.
 struct Actions {
-    let o: KexecCommand
+    let o: Invocation
 
-    init(options: KexecCommand) { o = options }
-
-    var syscall: SyscallChoice {
-        get throws {
-            switch (o.fileSyscall, o.loadSyscall) {
-            case (true, true): throw KexecError(field: "-s/-c", "choose one syscall: -s (kexec_file_load), -c (kexec_load) or -a (automatic)")
-            case (true, false): return .file
-            case (false, true): return .load
-            case (false, false): return .auto
-            }
-        }
-    }
+    init(_ invocation: Invocation) { o = invocation }
 
     func run() throws {
         if o.version {
-            print("swift-kexec 0.2.0 (kexec-tools 2.0 command line)")
+            print(SwiftKexecVersion.line)
             return
         }
-        var choice = try syscall
+        var choice = o.syscall
         // A PV dom0 (or any PV guest) kexecs through Xen's hypercall, never the Linux syscalls.
         let xen = XenSetup.detect()
         let backend: any KexecBackend = o.dryRun ? DryRunBackend() : xen?.backend ?? LinuxBackend()
@@ -33,20 +23,24 @@ struct Actions {
         if !o.dryRun, xen == nil {
             runner.crashRecordPath = getenv("SWIFT_KEXEC_CRASH_RECORD").map { String(cString: $0) } ?? CrashRecord.defaultPath
         }
-        if xen != nil, choice == .file, o.kernel != nil {
+        if xen != nil, choice == .file, o.load, o.kernel != nil {
             printError("kexec: kexec_file_load does not apply under Xen; loading through Xen's kexec hypercall")
         }
         if xen != nil { choice = .load }
+        if o.debug { o.notes.forEach(printError) }
 
         // Under Xen the crash region is Xen's (crashkernel= on Xen's command line), not dom0's.
         let xenCrashBytes = { () throws -> UInt64 in try xen?.loader(runner).machine.crashRegion()?.size ?? 0 }
-        if o.printCkrSize {
+        if o.printCrashSize {
             print(xen != nil ? try xenCrashBytes() : KexecEnvironment.read(SystemFiles()).crashReservationBytes ?? 0)
             return
         }
+        if o.json && !o.dryRun && !o.status {
+            throw KexecError(field: "--json", "applies to --dry-run and --status only")
+        }
         // Everything that changes what is loaded runs under one lock; under Xen so does -S,
         // whose answer comes from the load/unload parity that a concurrent caller changes.
-        let changes = !o.dryRun && (o.unload || o.exec || o.force || o.kernel != nil || (o.status && xen != nil))
+        let changes = !o.dryRun && (o.unload || o.exec || o.load || (o.status && xen != nil))
         var lockNote: String?
         if changes && !(o.status && o.json) {
             lockNote = try Self.lock().note
@@ -60,7 +54,7 @@ struct Actions {
             // cannot tell (1 would say "loaded").
             let loaded: Bool
             do {
-                loaded = try backend.isLoaded(crash: o.loadPanic || !o.load)
+                loaded = try backend.isLoaded(crash: o.crash)
             } catch {
                 printError("kexec: \(error)")
                 throw ExitCode(255)
@@ -69,78 +63,69 @@ struct Actions {
         }
         if o.unload {
             if o.dryRun {
-                print("--dry-run: would unload the \(o.loadPanic ? "crash (kdump) image" : "loaded image")")
-                return
+                print("--dry-run: would unload the \(o.crash ? "crash (kdump) image" : "loaded image")")
+            } else {
+                try runner.unload(crash: o.crash, syscall: choice)
             }
-            try runner.unload(crash: o.loadPanic, syscall: choice)
+        }
+        if o.load {
+            try load(runner, choice: choice, xen: xen, lockNote: lockNote)
+        }
+        guard o.shutdown || o.exec else { return }
+        if o.dryRun {
+            // Only says what would happen: no sync, no interface taken down.
+            guard try backend.isLoaded(crash: false) || o.load else {
+                throw KexecError("--dry-run: nothing has been loaded, so kexec -e would fail")
+            }
+            if o.shutdown { print("--dry-run: would run shutdown -r now"); return }
+            let steps = (o.sync ? ["sync"] : []) + (o.ifdown ? ["take network interfaces down"] : []) + ["execute the loaded image"]
+            print("--dry-run: would " + steps.joined(separator: ", then "))
             return
         }
-        if o.exec && !o.force {
-            if o.dryRun {
-                // Only says what -e would do: no sync, no interface taken down.
-                guard try backend.isLoaded(crash: false) else {
-                    throw KexecError("--dry-run: nothing has been loaded, so kexec -e would fail")
-                }
-                let steps = (o.noSync ? [] : ["sync"]) + (o.noIfdown ? [] : ["take network interfaces down"]) + ["execute the loaded image"]
-                print("--dry-run: would " + steps.joined(separator: ", then "))
-                return
-            }
-            try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
-            return
+        if o.shutdown {
+            guard try backend.isLoaded(crash: false) else { throw KexecError("nothing has been loaded: load a kernel with kexec -l first") }
+            try runShutdown()
         }
+        try runner.execute(sync: o.sync, ifdown: o.ifdown)
+    }
+
+    func load(_ runner: KexecRunner, choice: SyscallChoice, xen: XenSetup?, lockNote: String?) throws {
         guard let kernel = o.kernel else {
             throw KexecError("no kernel image given: kexec -l KERNEL [--initrd=FILE] [--append=TEXT]")
         }
+        if let extra = o.extraOperands.first {
+            throw KexecError("\(extra): one kernel image only (\(kernel) is the kernel); options go before or after it with their dashes")
+        }
         var options = LoadOptions(kernelPath: kernel)
-        options.initrdPath = o.initrd.last
-        options.append = o.append.last
-        options.reuseCommandLine = o.reuseCmdline
+        options.initrdPath = o.initrd
+        options.append = o.append
+        options.reuseCommandLine = o.reuseCommandLine
         options.type = o.type
-        options.skipChecks = o.noChecks
-        options.corruptDigestForTesting = o.testCorruptDigest
-        options.memoryMin = try o.memMin.map { try address($0, "--mem-min") } ?? 0
-        options.memoryMax = try o.memMax.map { try address($0, "--mem-max") } ?? .max
+        options.skipChecks = o.skipChecks
+        options.corruptDigestForTesting = o.corruptDigestForTesting
+        options.memoryMin = o.memoryMin ?? 0
+        options.memoryMax = o.memoryMax ?? .max
         options.syscall = choice
         options.debug = o.debug
-        options.crash = o.loadPanic
-        if o.argsLinux && o.argsNone {
-            throw KexecError(field: "--args-linux/--args-none", "choose one argument style")
-        }
-        options.elfArguments = o.argsNone ? .none : .linux
-        options.handOverEFI = !o.noEFI
-        options.modules = o.module
+        options.crash = o.crash
+        options.elfArguments = o.elfArguments
+        options.handOverEFI = o.handOverEFI
+        options.modules = o.modules
         options.purgatorySerial.progress = o.consoleSerial
         if let serial = o.serial { options.purgatorySerial.port = try PurgatorySerial.port(serial) }
-        if o.consoleVGA {
-            throw KexecError(field: "--console-vga", "purgatory writes only to a serial port; use --console-serial")
-        }
-        if o.serialBaud != nil {
-            throw KexecError(field: "--serial-baud", "purgatory keeps the UART's current settings (the running kernel's console speed); leave --serial-baud out")
-        }
-        if o.loadPanic && (o.exec || o.force) {
-            throw KexecError(field: "-p", "a crash kernel runs only on a panic; -e and -f do not apply")
-        }
 
         if o.dryRun {
             try dryRun(runner, options, xen: xen)
-        } else {
-            let outcome = try xen?.loader(runner).load(options) ?? runner.load(options)
-            if o.debug {
-                if let lockNote { printError(lockNote) }
-                outcome.notes.forEach(printError)
-                if let plan = outcome.plan {
-                    plan.notes.forEach(printError)
-                    printError(PlanPrinter.text(plan))
-                }
-            }
+            return
         }
-        if o.loadPanic { return }
-        if o.force {
-            if o.dryRun { print("--dry-run: would execute the image now"); return }
-            try runner.execute(sync: !o.noSync, ifdown: !o.noIfdown)
-        } else if !o.load {
-            if o.dryRun { print("--dry-run: would run shutdown -r now"); return }
-            try runShutdown()
+        let outcome = try xen?.loader(runner).load(options) ?? runner.load(options)
+        if o.debug {
+            if let lockNote { printError(lockNote) }
+            outcome.notes.forEach(printError)
+            if let plan = outcome.plan {
+                plan.notes.forEach(printError)
+                printError(PlanPrinter.text(plan))
+            }
         }
     }
 
@@ -177,12 +162,6 @@ struct Actions {
         return try OperationLock.acquire(path: env("SWIFT_KEXEC_LOCK") ?? OperationLock.defaultPath,
                                          timeout: env("SWIFT_KEXEC_LOCK_TIMEOUT").flatMap(Double.init) ?? 60,
                                          say: printError)
-    }
-
-    func address(_ text: String, _ flag: String) throws -> UInt64 {
-        let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-        guard let value else { throw KexecError(field: flag, "\"\(text)\" is not an address; expected decimal or 0x-hexadecimal") }
-        return value
     }
 
     /// Without an action flag kexec-tools hands over to the init system's reboot, whose

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Glibc
 import KexecCore
 import KexecSystem
 
-/// The command line of /sbin/kexec, with kexec-tools' spellings. This type only parses
-/// options; `Actions` does the work.
+/// The options of /sbin/kexec, with kexec-tools' spellings, for --help and the man page only:
+/// the command line itself is read by `Invocation` (kexec-tools' getopt_long rules).
 struct KexecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kexec",
@@ -72,17 +73,37 @@ struct KexecCommand: ParsableCommand {
     var serialBaud: String?
     @Flag(name: .customLong("console-vga"), help: .hidden)
     var consoleVGA = false
+    @Flag(name: .customLong("hotplug"), help: "Accepted: kexec_file_load crash images follow CPU and memory hotplug (the kernel updates them); kexec_load ones do not yet.")
+    var hotplug = false
+    @Flag(name: [.customLong("elf32-core-headers"), .customLong("elf64-core-headers")], help: "Accepted and ignored, as kexec-tools does on x86_64 (the core header is ELF64).")
+    var coreHeaders = false
+    @Flag(name: .customLong("reuse-video-type"), help: "Accepted: the running kernel's screen_info is always passed (kexec_load).")
+    var reuseVideoType = false
+    @Flag(name: .customLong("force-dtb"), help: "Accepted and ignored (arm64 only).")
+    var forceDTB = false
+    @Flag(name: [.customLong("reset-vga"), .customLong("pass-memmap-cmdline"), .customLong("reuseinitrd"), .customLong("real-mode"),
+                 .customLong("entry-32bit"), .customLong("args-elf"), .customLong("no-cma"), .customLong("load-preserve-context"),
+                 .customLong("load-jump-back-helper"), .customLong("load-live-update"), .customLong("exec-live-update")],
+          help: "kexec-tools options that swift-kexec refuses, each with one line saying why.")
+    var refused = false
+    @Option(name: [.customLong("entry"), .customLong("dtb")], help: "Refused with one line saying why (kexec-tools: entry point, x86 device tree).")
+    var refusedValue: String?
     @Flag(name: .customLong("test-corrupt-digest"), help: .hidden)
     var testCorruptDigest = false
     @Argument(help: "The kernel image.")
     var kernel: String?
 
-    mutating func run() throws {
-        try Actions(options: self).run()
-    }
 }
 
-/// Process entry: argv from the runtime, or from the C constructor when /proc was absent.
+/// The released version: the tag `v\(number)` marks its commit (a host test checks the newest
+/// tag agrees). Scripts read the second word, as from kexec-tools' "kexec-tools 2.0.32".
+enum SwiftKexecVersion {
+    static let number = "0.3.0"
+    static let line = "swift-kexec \(number) (the command line of kexec-tools 2.0.32)"
+}
+
+/// Process entry: argv as bytes, read with kexec-tools' rules (`Invocation`, glibc's
+/// getopt_long); `KexecCommand` declares the same options for --help and the man page.
 @main
 enum Main {
     static func main() {
@@ -90,34 +111,20 @@ enum Main {
         let raw = capturedArguments()
         let args = Array((raw.isEmpty ? CommandLine.arguments : raw).dropFirst())
         do {
-            var command = try KexecCommand.parse(emptyValuesSplit(args))
-            try command.run()
+            let invocation = try Invocation.parse(args)
+            if invocation.help || invocation.helpAsError {
+                print(KexecCommand.helpMessage())
+                exit(invocation.helpAsError ? 1 : 0)
+            }
+            try Actions(invocation).run()
         } catch let error as KexecError {
             printError("kexec: \(error)")
-            KexecCommand.exit(withError: ExitCode.failure)
+            exit(1)
         } catch let code as ExitCode {
-            KexecCommand.exit(withError: code)   // -S: 0 or 1 (255 on an error)
+            exit(code.rawValue)   // -S: 0, 1, or 255 on an error
         } catch {
-            // --help exits 0 with the usage; a bad option is one line and status 1, as kexec-tools.
-            guard KexecCommand.exitCode(for: error) != .success else { KexecCommand.exit(withError: error) }
-            let first = KexecCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
-            printError("kexec: \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first); see kexec --help")
-            KexecCommand.exit(withError: ExitCode.failure)
+            printError("kexec: \(error)")
+            exit(1)
         }
-    }
-
-    /// `--append=` (an empty value, which getopt accepts and kexec-tools users write to ask
-    /// for an empty command line) becomes `--append ""`: ArgumentParser refuses `--name=`.
-    static func emptyValuesSplit(_ args: [String]) -> [String] {
-        var out: [String] = []
-        for (i, arg) in args.enumerated() {
-            if arg == "--" { return out + args[i...] }
-            if arg.hasPrefix("--"), arg.utf8.count > 3, arg.firstIndex(of: "=") == arg.index(before: arg.endIndex) {
-                out += [String(arg.dropLast()), ""]
-            } else {
-                out.append(arg)
-            }
-        }
-        return out
     }
 }

@@ -95,11 +95,14 @@ struct CLITests {
         (["--dry-run", "-t", "coff", "-l", "KERNEL"], "unsupported image type \"coff\""),
         (["--dry-run", "-t", "elf-x86_64", "-l", "KERNEL"], "e_ident: no ELF magic"),
         (["--dry-run", "-t", "multiboot-x86", "-l", "KERNEL"], "multiboot header: no magic 0x1badb002"),
-        (["--dry-run", "--args-linux", "--args-none", "-l", "KERNEL"], "choose one argument style"),
+        (["--dry-run", "-l", "KERNEL", "--mem-max=0x10zz"], "--mem-max: \"0x10zz\" is not a number; expected decimal, 0x-hexadecimal or 0-octal"),
         (["--dry-run", "-l", "KERNEL", "--module=/nonexistent/mod args"], "is a bzImage64 kernel; modules are passed only to multiboot-x86 and multiboot2-x86 kernels"),
         (["--dry-run", "-l", "KERNEL", "--mem-min=zz"], "--mem-min"),
         (["--dry-run", "-p", "KERNEL"], "Memory for crashkernel is not reserved: add crashkernel="),
-        (["--dry-run", "-s", "-c", "-l", "KERNEL"], "choose one syscall"),
+        (["--dry-run", "-l", "KERNEL", "--reset-vga"], "--reset-vga: purgatory does not reset the VGA card"),
+        (["--dry-run", "-e", "--append=x"], "--append applies only to a load (-l, -p, -f or no action); see kexec --help"),
+        (["--dry-run", "-l", "KERNEL", "KERNEL"], "one kernel image only"),
+        (["-u", "--json"], "--json: applies to --dry-run and --status only"),
         (["--dry-run", "-l"], "no kernel image given"),
         (["--dry-run", "-l", "KERNEL", "--serial=ttyS9"], "--serial: \"ttyS9\" is not a serial port"),
         (["--dry-run", "-l", "KERNEL", "--console-vga"], "--console-vga: purgatory writes only to a serial port"),
@@ -132,6 +135,25 @@ struct CLITests {
         }
         let x = try CLIRun(["--dry-run", "-e", "-x", "-y"])
         #expect(x.stdout.isEmpty || x.stdout == "--dry-run: would execute the loaded image\n")
+    }
+
+    /// The version scripts read (second word), and the release tag agrees with it.
+    @Test func versionMatchesTheNewestTag() throws {
+        let r = try CLIRun(["--version"])
+        #expect(r.status == 0)
+        let words = r.stdout.split(separator: " ")
+        #expect(words.first == "swift-kexec" && words.count > 1)
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "describe", "--tags", "--abbrev=0", "--match", "v*"]
+        let out = Pipe()
+        git.standardOutput = out
+        git.standardError = Pipe()
+        try git.run()
+        git.waitUntilExit()
+        let tag = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Releases are tagged vX.Y.Z; the source must not claim an older or newer number.
+        if git.terminationStatus == 0, !tag.isEmpty, words.count > 1 { #expect("v" + words[1] == tag) }
     }
 
     /// Argument errors are one line and status 1 (kexec-tools' getopt), not usage and 64;

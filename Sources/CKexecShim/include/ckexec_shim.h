@@ -25,6 +25,22 @@ long ckexec_reboot_kexec(void);
 // Returns 0 or -errno.
 long ckexec_getrandom(void *buf, size_t len, unsigned int flags);
 
+// One long option for ckexec_getopt_long (has_arg: 0 none, 1 required).
+typedef struct {
+    const char *name;
+    int has_arg;
+    int code;
+} ckexec_long_option;
+// Called per option in order: code is the option's code, '?' (unknown, or an ambiguous long
+// prefix: optopt 0) or ':' (value missing; shortopts must start with ':'); word is the argv
+// element that held the option.
+typedef void (*ckexec_option_callback)(void *context, int code, const char *value, int optopt, const char *word);
+// Parses with glibc's getopt_long (GNU permutation: argv's pointers are reordered) and returns
+// the index of the first operand.
+int ckexec_getopt_long(int argc, char **argv, const char *shortopts,
+                       const ckexec_long_option *longopts, int count,
+                       void *context, ckexec_option_callback callback);
+
 // argv as seen by the ELF constructor (works even when /proc is not mounted).
 int ckexec_saved_argc(void);
 const char *ckexec_saved_argv(int index);
