@@ -47,6 +47,12 @@ public struct CrashProbe: Sendable {
                                memory: memory, pageOffset: pageOffset)
     }
 
+    /// Program-header bytes the kernel may write on a hotplug update of the core header; nil
+    /// when it cannot update one (no CONFIG_CRASH_HOTPLUG, kernels before 6.6) or says 0.
+    public func hotplugHeaderBytes() -> UInt64? {
+        KexecSysfs.number(files, .crashElfcorehdrSize).flatMap { $0 > 0 ? $0 : nil }
+    }
+
     // MARK: - /proc/iomem
 
     struct IomemLine: Equatable {

@@ -34,6 +34,8 @@ public struct Invocation: Sendable, Equatable {
     public var serial: String?
     public var consoleSerial = false
     public var handOverEFI = true
+    /// `-p` on kexec_load: let the kernel rewrite the ELF core header on CPU/memory hotplug.
+    public var crashHotplug = true
 
     public var dryRun = false
     public var json = false

@@ -12,6 +12,10 @@ public struct KexecEnvironment: Sendable, Equatable {
     /// CONFIG_KEXEC / CONFIG_KEXEC_FILE from /boot/config-RELEASE or /proc/config.gz, if found.
     public var configKexec: Bool?
     public var configKexecFile: Bool?
+    /// CONFIG_KEXEC_SIG_FORCE: kexec_file_load takes signed images only.
+    public var configKexecSigForce: Bool?
+    /// Where the kernel config was read (/boot/config-RELEASE or /proc/config.gz), nil if nowhere.
+    public var configSource: String?
     public var crashReservationBytes: UInt64?
     public var xen: Bool
 
@@ -49,16 +53,39 @@ public struct KexecEnvironment: Sendable, Equatable {
         }
         env.kexecLoadDisabled = files.readText("/proc/sys/kernel/kexec_load_disabled").map { $0.hasPrefix("1") }
         env.capSysBoot = files.readText("/proc/self/status").flatMap(Self.capSysBoot(fromStatus:))
-        env.crashReservationBytes = files.readText("/sys/kernel/kexec_crash_size").flatMap { UInt64($0.trimmingSuffix("\n")) }
+        env.crashReservationBytes = KexecSysfs.number(files, .crashSize)
         // PV guests and the control domain kexec through Xen's hypercall (XenFacts explains why).
         env.xen = XenFacts.read(files).usesHypercall
-        if let config = kernelConfig(files) {
+        if let (source, config) = kernelConfig(files) {
             // Line comparisons, not String.contains(String): that one is Foundation's (ICU).
             let lines = Set(config.split(separator: "\n"))
+            env.configSource = files.path(source)
             env.configKexec = lines.contains("CONFIG_KEXEC=y")
             env.configKexecFile = lines.contains("CONFIG_KEXEC_FILE=y")
+            env.configKexecSigForce = lines.contains("CONFIG_KEXEC_SIG_FORCE=y")
         }
         return env
+    }
+
+    /// Without a config file (Debian kernels have no /proc/config.gz), the symbol table says
+    /// which syscalls exist: a syscall left out of the build is a weak stub returning ENOSYS
+    /// (COND_SYSCALL), listed as "W"; a built one is "T". Slow (the whole of /proc/kallsyms),
+    /// so only `--status --json` asks.
+    public mutating func fillSyscallsFromSymbols(_ files: SystemFiles) {
+        guard configSource == nil else { return }
+        let wanted: [Substring: WritableKeyPath<KexecEnvironment, Bool?>] = [
+            "__x64_sys_kexec_load": \.configKexec, "__x64_sys_kexec_file_load": \.configKexecFile,
+        ]
+        var found = 0
+        var copy = self
+        _ = files.scanLines("/proc/kallsyms") { line in
+            let fields = line.split(separator: " ", maxSplits: 3)
+            guard fields.count >= 3, let key = wanted[fields[2]] else { return true }
+            copy[keyPath: key] = fields[1] == "T" || fields[1] == "t"
+            found += 1
+            return found < wanted.count
+        }
+        self = copy
     }
 
     /// CAP_SYS_BOOT is bit 22 of CapEff.
@@ -68,10 +95,19 @@ public struct KexecEnvironment: Sendable, Equatable {
         return mask & (1 << 22) != 0
     }
 
-    static func kernelConfig(_ files: SystemFiles) -> String? {
+    /// The running kernel's config and where it was: the distribution's /boot/config-RELEASE,
+    /// else /proc/config.gz (CONFIG_IKCONFIG_PROC).
+    static func kernelConfig(_ files: SystemFiles) -> (String, String)? {
         var u = utsname()
         uname(&u)
         let release = withUnsafeBytes(of: u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        return files.readText("/boot/config-\(release)")
+        let boot = "/boot/config-\(release)"
+        if let text = files.readText(boot) { return (boot, text) }
+        let proc = "/proc/config.gz"
+        guard let gz = files.readBytes(proc, limit: 4 << 20),
+              let text = try? gz.withUnsafeBytes({ raw throws(KexecError) in
+                  try Decompression.decompress(raw, format: .gzip, path: proc, limit: 16 << 20)
+              }).all.withRaw({ String(decoding: $0, as: UTF8.self) }) else { return nil }
+        return (proc, text)
     }
 }

@@ -12,7 +12,7 @@ public enum KexecOption: Int32, CaseIterable, Sendable {
     case resetVGA, serial, serialBaud, consoleVGA, consoleSerial, elf32Core, elf64Core, passMemmapCmdline, noEFI, reuseVideoType
     case append, reuseCmdline, ramdisk, argsELF, argsLinux, argsNone, module, realMode, entry32bit, dtb
     // swift-kexec's own
-    case dryRun, json, testCorruptDigest
+    case dryRun, json, testCorruptDigest, noHotplug
 
     public var spec: OptionSpec {
         let short: Character? = rawValue < 256 ? Character(Unicode.Scalar(UInt8(rawValue))) : nil
@@ -74,6 +74,7 @@ public enum KexecOption: Int32, CaseIterable, Sendable {
         case .dryRun: ["dry-run"]
         case .json: ["json"]
         case .testCorruptDigest: ["test-corrupt-digest"]
+        case .noHotplug: ["no-hotplug"]
         }
     }
 
@@ -137,7 +138,10 @@ extension Invocation {
         case .reuseVideoType:
             notes.append("--reuse-video-type: the running kernel's screen_info is always passed on the kexec_load path")
         case .hotplug:
-            notes.append("--hotplug: kexec_file_load crash images are updated by the kernel on hotplug; kexec_load ones (-c) are not yet")
+            // kexec-tools needs it for KEXEC_UPDATE_ELFCOREHDR; here that is the default.
+            crashHotplug = true
+            notes.append("--hotplug: accepted; crash images follow CPU and memory hotplug by default where the kernel can update them (--no-hotplug turns it off)")
+        case .noHotplug: crashHotplug = false
         // refused with the reason
         case .serialBaud: throw refuse("purgatory keeps the UART's current settings (the running kernel's console speed); leave --serial-baud out")
         case .consoleVGA: throw refuse("purgatory writes only to a serial port; use --console-serial")

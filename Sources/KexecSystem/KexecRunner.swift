@@ -25,6 +25,9 @@ public struct LoadOptions: Sendable, Equatable {
     public var purgatorySerial = PurgatorySerial()
     /// false for `--noefi`: a kexec_load hand-over without efi_info and SETUP_EFI.
     public var handOverEFI = true
+    /// `-p` through kexec_load: size the ELF core header for the kernel's hotplug updates and
+    /// leave it out of purgatory's digests (KEXEC_UPDATE_ELFCOREHDR), where the kernel can.
+    public var crashHotplug = true
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 
@@ -86,6 +89,7 @@ public struct KexecRunner {
             let probe = CrashProbe(files: probe.files)
             let reservations = try probe.crashReservations()
             crash = CrashInputs(reservations: reservations, layout: try probe.layout(reservations: reservations))
+            if o.crashHotplug { crash?.hotplugHeaderBytes = probe.hotplugHeaderBytes() }
         }
         return try plan(o, host: try probe.hostInfo(), crash: crash)
     }
@@ -319,28 +323,60 @@ public struct KexecRunner {
         }
     }
 
-    /// `--status --json`: everything that decides what kexec can do here.
+    /// `--status --json`: everything that decides what kexec can do here. Schema 1: the
+    /// members below, in this order; `syscalls` values are one of the words listed in
+    /// `SyscallState`; null where the fact cannot be read.
     /// `crashReservationBytes`: the platform's answer when it is not Linux's (Xen's crash region).
     public func statusJSON(crashReservationBytes: UInt64? = nil) -> JSON {
-        let env = environment
+        var env = environment
+        env.fillSyscallsFromSymbols(probe.files)
         let loaded = try? backend.isLoaded(crash: false)
         let crash = try? backend.isLoaded(crash: true)
-        let loadAvailable: String = env.configKexec == false ? "not built"
-            : env.lockedDown ? "refused under lockdown=\(env.lockdown!)"
-            : env.kexecLoadDisabled == true ? "disabled (kexec_load_disabled=1)" : "available"
-        let fileAvailable: String = env.configKexecFile == false ? "not built"
-            : env.kexecLoadDisabled == true ? "disabled (kexec_load_disabled=1)"
-            : env.configKexecFile == true ? "available" : "unknown (no kernel config found)"
+        // 1 once the loaded crash image is one the kernel updates on memory hotplug.
+        let hotplug = probe.files.readText("/sys/devices/system/memory/crash_hotplug").map { $0.hasPrefix("1") }
         return .object([
+            ("schema_version", .uint(1)),
             ("default_loaded", loaded.map(JSON.bool) ?? .null),
             ("crash_loaded", crash.map(JSON.bool) ?? .null),
+            ("crash_hotplug", .optional(hotplug)),
             ("crash_reservation_bytes", .optional(crashReservationBytes ?? env.crashReservationBytes)),
             ("lockdown", .optional(env.lockdown)),
             ("secure_boot", .optional(env.secureBoot)),
             ("kexec_load_disabled", .optional(env.kexecLoadDisabled)),
             ("cap_sys_boot", .optional(env.capSysBoot)),
-            ("syscalls", .object([("kexec_load", .string(loadAvailable)), ("kexec_file_load", .string(fileAvailable))])),
+            ("kernel_config", .optional(env.configSource)),
+            ("syscalls", .object([("kexec_load", .string(SyscallState.load(env).rawValue)),
+                                  ("kexec_file_load", .string(SyscallState.file(env).rawValue))])),
             ("platform", .string(env.xen ? "xen" : "native")),
         ])
+    }
+}
+
+/// What `--status --json` says of each syscall.
+public enum SyscallState: String, Sendable {
+    case available
+    /// The kernel was built without it (CONFIG_KEXEC / CONFIG_KEXEC_FILE).
+    case notBuilt = "not_built"
+    /// kernel.kexec_load_disabled is 1 (both syscalls, until reboot).
+    case disabled
+    /// kexec_load under lockdown: refused whatever the image.
+    case lockedDown = "locked_down"
+    /// kexec_file_load under lockdown or CONFIG_KEXEC_SIG_FORCE: signed images only.
+    case signatureRequired = "signature_required"
+    /// No kernel config and no symbol table to tell.
+    case unknown
+
+    static func load(_ env: KexecEnvironment) -> SyscallState {
+        if env.configKexec == false { return .notBuilt }
+        if env.kexecLoadDisabled == true { return .disabled }
+        if env.lockedDown { return .lockedDown }
+        return env.configKexec == true ? .available : .unknown
+    }
+
+    static func file(_ env: KexecEnvironment) -> SyscallState {
+        if env.configKexecFile == false { return .notBuilt }
+        if env.kexecLoadDisabled == true { return .disabled }
+        if env.lockedDown || env.configKexecSigForce == true { return .signatureRequired }
+        return env.configKexecFile == true ? .available : .unknown
     }
 }

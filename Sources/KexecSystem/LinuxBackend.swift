@@ -4,7 +4,7 @@ import KexecCore
 import SystemPackage
 
 /// Loads through kexec_load(2) or kexec_file_load(2), executes through
-/// reboot(LINUX_REBOOT_CMD_KEXEC), and reads status from /sys/kernel/kexec_{,crash_}loaded.
+/// reboot(LINUX_REBOOT_CMD_KEXEC), and reads status from sysfs (`KexecSysfs`).
 public struct LinuxBackend: KexecBackend {
     public var syscalls: any LinuxKexecSyscalls
     public var files: SystemFiles
@@ -21,6 +21,7 @@ public struct LinuxBackend: KexecBackend {
     static let fileOnCrash: UInt = 0x2       // KEXEC_FILE_ON_CRASH
     static let fileNoInitramfs: UInt = 0x4   // KEXEC_FILE_NO_INITRAMFS
     static let fileDebug: UInt = 0x8         // KEXEC_FILE_DEBUG (Linux 6.8+)
+    static let updateElfcorehdr: UInt = 0x4  // KEXEC_UPDATE_ELFCOREHDR (Linux 6.6+)
 
     public func load(_ plan: LoadPlan) throws(KexecError) {
         let segments = plan.sortedSegments
@@ -29,7 +30,9 @@ public struct LinuxBackend: KexecBackend {
             RawSegment(buffer: s.data?.raw.baseAddress, bufferSize: s.dataSize,
                        memory: s.memory.start, memorySize: s.memory.size)
         }
-        let flags = Self.archX86_64 | (plan.crash ? Self.onCrash : 0)
+        // The kernel rewrites the core header on hotplug only if told that purgatory does
+        // not check it; the loader left it out of the digests (`LoadPlan.crashHotplug`).
+        let flags = Self.archX86_64 | (plan.crash ? Self.onCrash : 0) | (plan.crashHotplug ? Self.updateElfcorehdr : 0)
         let r = withExtendedLifetime(segments) { syscalls.kexecLoad(entry: plan.entry, segments: raw, flags: flags) }
         if r < 0 { throw explain(errno: Int32(-r), syscall: .load) }
     }
@@ -78,9 +81,9 @@ public struct LinuxBackend: KexecBackend {
     }
 
     public func isLoaded(crash: Bool) throws(KexecError) -> Bool {
-        let name = crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded"
-        guard let text = files.readText(name) else {
-            throw KexecError(file: files.path(name), "cannot read the kexec status (is sysfs mounted, and was the kernel built with CONFIG_KEXEC?)")
+        let attribute: KexecSysfs.Attribute = crash ? .crashLoaded : .loaded
+        guard let (_, text) = KexecSysfs.read(files, attribute) else {
+            throw KexecError(file: KexecSysfs.displayPath(files, attribute), "cannot read the kexec status (is sysfs mounted, and was the kernel built with CONFIG_KEXEC?)")
         }
         return text.hasPrefix("1")
     }

@@ -81,8 +81,10 @@ struct KexecCommand: ParsableCommand {
     var serialBaud: String?
     @Flag(name: .customLong("console-vga"), help: .hidden)
     var consoleVGA = false
-    @Flag(name: .customLong("hotplug"), help: "Accepted: kexec_file_load crash images follow CPU and memory hotplug (the kernel updates them); kexec_load ones do not yet.")
+    @Flag(name: .customLong("hotplug"), help: "Accepted (the default): -p images follow CPU and memory hotplug where the kernel can update them (Linux 6.6+: kexec_load with KEXEC_UPDATE_ELFCOREHDR, or kexec_file_load).")
     var hotplug = false
+    @Flag(name: .customLong("no-hotplug"), help: "-p through kexec_load: keep the ELF core header as loaded and checked by purgatory; the kernel does not update it on hotplug.")
+    var noHotplug = false
     @Flag(name: [.customLong("elf32-core-headers"), .customLong("elf64-core-headers")], help: "Accepted and ignored, as kexec-tools does on x86_64 (the core header is ELF64).")
     var coreHeaders = false
     @Flag(name: .customLong("reuse-video-type"), help: "Accepted: the running kernel's screen_info is always passed (kexec_load).")

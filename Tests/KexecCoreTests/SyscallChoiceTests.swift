@@ -175,10 +175,58 @@ struct SyscallChoiceTests {
             "/sys/kernel/security/lockdown": "none [integrity] confidentiality\n",
         ])
         let text = withExtendedLifetime(root) { r.statusJSON().rendered() }
-        #expect(text.hasPrefix("{\"default_loaded\":true,\"crash_loaded\":false,"))
+        #expect(text.hasPrefix("{\"schema_version\":1,\"default_loaded\":true,\"crash_loaded\":false,\"crash_hotplug\":null,"))
         #expect(text.contains("\"lockdown\":\"integrity\""))
-        #expect(text.contains("\"kexec_load\":\"refused under lockdown=integrity\""))
-        #expect(text.contains("\"platform\":\"native\""))
+        // no config and no symbols in this tree: kexec_load's state is unknown, never "available"
+        #expect(text.contains("\"kernel_config\":null,\"syscalls\":{\"kexec_load\":\"locked_down\",\"kexec_file_load\":\"signature_required\"}"))
+        #expect(text.hasSuffix("\"platform\":\"native\"}"))
+    }
+
+    @Test(arguments: [
+        // (kallsyms or config, load, file)
+        (["/proc/kallsyms": "0000000000000000 T __x64_sys_kexec_load\n0000000000000000 W __x64_sys_kexec_file_load\n"], "available", "not_built"),
+        (["/proc/kallsyms": "0000000000000000 W __x64_sys_kexec_load\n0000000000000000 T __x64_sys_kexec_file_load\n"], "not_built", "available"),
+        (["/proc/kallsyms": "0000000000000000 T _text\n"], "unknown", "unknown"),
+        ([:], "unknown", "unknown"),
+        (["/proc/kallsyms": "0000000000000000 T __x64_sys_kexec_load\n0000000000000000 T __x64_sys_kexec_file_load\n",
+          "/proc/sys/kernel/kexec_load_disabled": "1\n"], "disabled", "disabled"),
+    ] as [([String: String], String, String)])
+    func statusSaysWhichSyscallsExist(_ files: [String: String], _ load: String, _ file: String) throws {
+        let (r, root) = try runner(FakeSyscalls(), files: files)
+        let text = withExtendedLifetime(root) { r.statusJSON().rendered() }
+        #expect(text.contains("\"syscalls\":{\"kexec_load\":\"\(load)\",\"kexec_file_load\":\"\(file)\"}"), "\(text)")
+    }
+
+    @Test(arguments: [
+        (KexecEnvironment(configKexec: true, configKexecFile: true), SyscallState.available, SyscallState.available),
+        (KexecEnvironment(lockdown: "confidentiality", configKexec: true, configKexecFile: true), .lockedDown, .signatureRequired),
+        (KexecEnvironment(configKexec: false, configKexecFile: nil), .notBuilt, .unknown),
+    ] as [(KexecEnvironment, SyscallState, SyscallState)])
+    func syscallStates(_ env: KexecEnvironment, _ load: SyscallState, _ file: SyscallState) {
+        #expect(SyscallState.load(env) == load && SyscallState.file(env) == file)
+    }
+
+    @Test func sigForceMeansSignedImagesOnly() {
+        var env = KexecEnvironment(configKexec: true, configKexecFile: true)
+        env.configKexecSigForce = true
+        #expect(SyscallState.file(env) == .signatureRequired && SyscallState.load(env) == .available)
+    }
+
+    @Test func configGzIsReadWhenBootHasNone() throws {
+        // CONFIG_IKCONFIG_PROC kernels: /proc/config.gz, gzip'ed text
+        let dir = NSTemporaryDirectory() + "kexec-cfg-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/proc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = dir + "/config"
+        try "# comment\nCONFIG_KEXEC=y\n# CONFIG_KEXEC_FILE is not set\nCONFIG_KEXEC_SIG_FORCE=y\n".write(toFile: plain, atomically: true, encoding: .utf8)
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gz.arguments = ["-c", "gzip -c \(plain) > \(dir)/proc/config.gz"]
+        try gz.run()
+        gz.waitUntilExit()
+        let env = KexecEnvironment.read(SystemFiles(root: dir))
+        #expect(env.configSource == dir + "/proc/config.gz")
+        #expect(env.configKexec == true && env.configKexecFile == false && env.configKexecSigForce == true)
     }
 }
 

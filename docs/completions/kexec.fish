@@ -20,7 +20,7 @@ function __kexec_parse_tokens -S
     set -l unparsed_tokens (__kexec_tokens -pc)
     switch $unparsed_tokens[1]
     case 'kexec'
-        __kexec_parse_subcommand 1 'l/load' 'p/load-panic' 'u/unload' 'e/exec' 'f/force' 'x/no-ifdown' 'y/no-sync' 'i/no-checks' 't/type=' 's/kexec-file-syscall' 'c/kexec-syscall' 'a/kexec-syscall-auto' 'S/status' 'd/debug' 'v/version' 'dry-run' 'json' 'append=+' 'initrd=+' 'print-ckr-size' 'reuse-cmdline' 'mem-min=' 'mem-max=' 'args-linux' 'args-none' 'noefi' 'module=+' 'console-serial' 'serial=' 'hotplug' 'elf32-core-headers' 'reuse-video-type' 'force-dtb' 'reset-vga' 'entry=' 'h/help'
+        __kexec_parse_subcommand 1 'l/load' 'p/load-panic' 'u/unload' 'e/exec' 'f/force' 'x/no-ifdown' 'y/no-sync' 'i/no-checks' 't/type=' 's/kexec-file-syscall' 'c/kexec-syscall' 'a/kexec-syscall-auto' 'S/status' 'd/debug' 'v/version' 'dry-run' 'json' 'append=+' 'initrd=+' 'print-ckr-size' 'reuse-cmdline' 'mem-min=' 'mem-max=' 'args-linux' 'args-none' 'noefi' 'module=+' 'console-serial' 'serial=' 'hotplug' 'no-hotplug' 'elf32-core-headers' 'reuse-video-type' 'force-dtb' 'reset-vga' 'entry=' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __kexec_parse_subcommand -r 1 
@@ -106,7 +106,8 @@ complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "k
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec"' -l 'module' -d 'Multiboot: load FILE as a module with the string "FILE ARGS" (repeatable, in order).' -rF
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" console-serial' -l 'console-serial' -d 'Purgatory prints its progress on the serial port (see --serial).'
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" serial' -l 'serial' -d 'Purgatory\'s serial port: ttyS0 (default), ttyS1, ttyS2, ttyS3 or an I/O port number.' -rfka 'ttyS0 ttyS1 ttyS2 ttyS3'
-complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" hotplug' -l 'hotplug' -d 'Accepted: kexec_file_load crash images follow CPU and memory hotplug (the kernel updates them); kexec_load ones do not yet.'
+complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" hotplug' -l 'hotplug' -d 'Accepted (the default): -p images follow CPU and memory hotplug where the kernel can update them (Linux 6.6+: kexec_load with KEXEC_UPDATE_ELFCOREHDR, or kexec_file_load).'
+complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" no-hotplug' -l 'no-hotplug' -d '-p through kexec_load: keep the ELF core header as loaded and checked by purgatory; the kernel does not update it on hotplug.'
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" elf32-core-headers elf64-core-headers' -l 'elf32-core-headers' -l 'elf64-core-headers' -d 'Accepted and ignored, as kexec-tools does on x86_64 (the core header is ELF64).'
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" reuse-video-type' -l 'reuse-video-type' -d 'Accepted: the running kernel\'s screen_info is always passed (kexec_load).'
 complete -c 'kexec' -n '__kexec_should_offer_completions_for_flags_or_options "kexec" force-dtb' -l 'force-dtb' -d 'Accepted and ignored (arm64 only).'

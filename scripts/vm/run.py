@@ -89,6 +89,10 @@ class Expect:
         self.cpu = "max"     # QEMU -cpu for a native guest (Xen as a PV host needs qemu64)
         self.firmware = "seabios"  # or "ovmf": UEFI (q35 + pflash), the kernel still from -kernel
         self.smp = 1
+        self.maxcpus = None    # `smp N MAX`: room for CPUs hot-added through the monitor
+        self.maxmem = None     # `memory-hotplug SIZE`: DIMM slots up to SIZE (e.g. 4G)
+        self.monitor = []      # (regex template, HMP command): sent when a console line matches
+        self.min_kernel = None  # (major, minor): --all skips the scenario on older kernels
         self.parse(name)
         if self.machine == "xen" and self.firmware != "seabios":
             raise SystemExit("run.py: %s: machine xen boots only under seabios" % name)
@@ -143,9 +147,27 @@ class Expect:
                         raise SystemExit("%s:%d: firmware is seabios, ovmf or ovmf-secboot" % (path, lineno))
                     self.firmware = rest.strip()
                 elif key == "smp":
-                    if not rest.strip().isdigit() or not 1 <= int(rest) <= 64:
-                        raise SystemExit("%s:%d: smp is a CPU count (1 to 64)" % (path, lineno))
-                    self.smp = int(rest)
+                    counts = rest.split()
+                    if not 1 <= len(counts) <= 2 or not all(c.isdigit() and 1 <= int(c) <= 64 for c in counts):
+                        raise SystemExit("%s:%d: smp is a CPU count (1 to 64), optionally the most "
+                                         "CPUs (hot-added later)" % (path, lineno))
+                    self.smp = int(counts[0])
+                    self.maxcpus = int(counts[1]) if len(counts) == 2 else None
+                elif key == "memory-hotplug":
+                    if not re.fullmatch(r"[0-9]+[MG]", rest.strip()):
+                        raise SystemExit("%s:%d: memory-hotplug is the most memory, e.g. 4G" % (path, lineno))
+                    self.maxmem = rest.strip()
+                elif key == "monitor":
+                    # monitor REGEX :: HMP COMMAND  (the guest asks, the host plugs)
+                    rx, sep, command = rest.partition(" :: ")
+                    if not sep or not command.strip():
+                        raise SystemExit("%s:%d: monitor is REGEX :: COMMAND" % (path, lineno))
+                    self.monitor.append((rx, command.strip()))
+                elif key == "min-kernel":
+                    m = re.fullmatch(r"([0-9]+)\.([0-9]+)", rest.strip())
+                    if not m:
+                        raise SystemExit("%s:%d: min-kernel is MAJOR.MINOR" % (path, lineno))
+                    self.min_kernel = (int(m.group(1)), int(m.group(2)))
                 elif key == "xen-append":
                     self.xen_append.append(rest.strip())
                 elif key == "collect":
@@ -161,6 +183,38 @@ def expand(template, vars_):
             raise SystemExit("unknown variable ${%s} in %r" % (m.group(1), template))
         return re.escape(vars_[m.group(1)])
     return re.compile(re.sub(r"\$\{(\w+)\}", sub, template))
+
+
+def kernel_version(path):
+    """(major, minor) from a Debian kernel's file name (vmlinuz-6.1.0-28-amd64), or None."""
+    m = re.match(r"vmlinuz-([0-9]+)\.([0-9]+)", os.path.basename(os.path.realpath(path)))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def send_monitor(sock_path, commands, lines, t0):
+    """Sends HMP commands to QEMU's monitor socket; their answers go into the log."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(sock_path)
+        def until_prompt():
+            out = b""
+            while not out.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+            return ANSI.sub("", out.decode("utf-8", "replace")).replace("\r", "")
+        until_prompt()   # the banner
+        for c in commands:
+            s.sendall(c.encode() + b"\n")
+            answer = until_prompt().replace("(qemu) ", "").strip()
+            lines.append((time.monotonic() - t0, "HOST-MONITOR: %s%s" % (c, " -> " + answer.splitlines()[-1] if answer.splitlines()[1:] else "")))
+    except OSError as e:
+        lines.append((time.monotonic() - t0, "HOST-MONITOR-ERROR: %s" % e))
+    finally:
+        s.close()
 
 
 def read_marker():
@@ -179,6 +233,10 @@ def run_scenario(name, args):
     initrd = os.path.join(BUILD, {"first": "first.cpio", "bench": "first-bench.cpio",
                                   "secboot": "first-secboot.cpio"}[exp.initrd])
     xen = exp.machine == "xen"
+    version = kernel_version(kernel)
+    if exp.min_kernel and version and version < exp.min_kernel:
+        return (name, False, "needs Linux %d.%d or later; the first kernel is %d.%d" % (exp.min_kernel + version),
+                0.0, {})
     if xen and KERNEL_SUITE:
         return (name, False, "machine xen: dom0.cpio holds Debian 12's kernel's Xen modules "
                 "(unset KERNEL_SUITE)", 0.0, {})
@@ -216,6 +274,7 @@ def run_scenario(name, args):
     requires = [expand(t, vars_) for t in exp.require]
     measures = {k: (expand(s, vars_), expand(e, vars_)) for k, (s, e) in exp.measures.items()}
     collects = {k: expand(v, vars_) for k, v in exp.collect.items()}
+    monitor = [(expand(rx, vars_), c) for rx, c in exp.monitor]
 
     if xen:
         # reference vm-testing.md: PV dom0 needs -cpu qemu64 (it dies early with -cpu max);
@@ -228,8 +287,10 @@ def run_scenario(name, args):
                "-smp", str(exp.smp), "-nographic", "-no-reboot", "-kernel", hypervisor,
                "-append", xen_append, "-initrd", modules] + args.qemu_arg
     else:
-        cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu or exp.cpu, "-m", str(args.memory),
-               "-smp", str(exp.smp), "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+        memory = str(args.memory) + (",slots=4,maxmem=" + exp.maxmem if exp.maxmem else "")
+        smp = str(exp.smp) + (",maxcpus=%d" % exp.maxcpus if exp.maxcpus else "")
+        cmd = [args.qemu, "-accel", "tcg", "-cpu", args.cpu or exp.cpu, "-m", memory,
+               "-smp", smp, "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
                "-append", append] + args.qemu_arg
     os.makedirs(args.log_dir, exist_ok=True)
     logname = name + ("-" + args.tag if args.tag else "")
@@ -247,6 +308,11 @@ def run_scenario(name, args):
                     + ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + ovmf_code,
                        "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy])
 
+    monitor_sock = None
+    if monitor:
+        tmpdir = tmpdir or tempfile.mkdtemp(prefix=logname + ".", dir=args.log_dir)
+        monitor_sock = os.path.join(tmpdir, "monitor.sock")
+        cmd += ["-monitor", "unix:%s,server=on,wait=off" % monitor_sock]
     lines = []   # (host seconds since QEMU start, text)
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -279,6 +345,9 @@ def run_scenario(name, args):
             lines.append((now - t0, text))
             if args.verbose:
                 say("  %s | %8.3f %s" % (logname, now - t0, text))
+            due = [c for rx, c in monitor if rx.search(text)]
+            if due:
+                send_monitor(monitor_sock, due, lines, t0)
             if exp.halts is not None and matched < len(expects) and expects[matched].search(text):
                 matched += 1
                 if matched == len(expects):
@@ -422,6 +491,11 @@ def main():
                     continue
                 # the Xen scenarios' dom0 modules are Debian 12's kernel's (mkxen.sh)
                 if KERNEL_SUITE and Expect(n).machine == "xen":
+                    continue
+                # a feature of newer kernels (e.g. crash hotplug): not on older ones
+                need = Expect(n).min_kernel
+                have = kernel_version(args.kernel or os.path.join(KCACHE, "vmlinuz"))
+                if need and have and have < need:
                     continue
                 if "bench" not in tags and n not in names:
                     names.append(n)

@@ -46,6 +46,16 @@ public enum CoreHeaderBuilder {
         size(programHeaderCount: programHeaderCount(for: layout))
     }
 
+    /// Memory for the core header segment: what `build` writes, or with crash hotplug the most
+    /// the kernel may write there later (the ELF header plus `hotplugHeaderBytes` of program
+    /// headers, arch_crash_get_elfcorehdr_size), page-aligned.
+    /// Example: 5 program headers (1 KiB) and hotplug 917,728 → 917,792 → 921,600 (225 pages).
+    public static func segmentSize(for layout: CrashDumpLayout, hotplugHeaderBytes: UInt64?) -> UInt64 {
+        let built = UInt64(size(for: layout))
+        let hotplug = hotplugHeaderBytes.map { $0 + UInt64(ELF64Header.size) } ?? 0
+        return max(built, hotplug).alignedUp(pageSize)!
+    }
+
     public static func size(programHeaderCount: Int) -> Int {
         let raw = ELF64Header.size + programHeaderCount * ELF64ProgramHeader.size
         return (raw + alignment - 1) / alignment * alignment

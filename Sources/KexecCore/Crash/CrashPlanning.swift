@@ -4,10 +4,16 @@ public struct CrashInputs: Sendable {
     public var reservations: [PhysicalRange]
     /// What the ELF core header describes; `backup` is filled in by the loader.
     public var layout: CrashDumpLayout
+    /// Crash hotplug: the most program-header bytes the kernel may write into the core header
+    /// when CPUs or memory come and go (`crash_elfcorehdr_size`); nil when it cannot (before
+    /// Linux 6.6, Xen) or the user said --no-hotplug. The segment is sized for it and left
+    /// out of purgatory's digests, and the load asks for KEXEC_UPDATE_ELFCOREHDR.
+    public var hotplugHeaderBytes: UInt64?
 
-    public init(reservations: [PhysicalRange], layout: CrashDumpLayout) {
+    public init(reservations: [PhysicalRange], layout: CrashDumpLayout, hotplugHeaderBytes: UInt64? = nil) {
         self.reservations = reservations
         self.layout = layout
+        self.hotplugHeaderBytes = hotplugHeaderBytes
     }
 }
 

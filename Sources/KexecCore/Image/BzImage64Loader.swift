@@ -75,7 +75,8 @@ public struct BzImage64Loader: ImageLoader {
         let builder = BootParamsBuilder(header: header, commandLine: commandLine, e820: e820, host: host)
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
                             entry: 0, kernelEntry: 0, bootParamsAddress: 0, commandLine: commandLine,
-                            crash: request.crash != nil, skipChecks: request.skipChecks, notes: notes)
+                            crash: request.crash != nil, crashHotplug: crashParts?.hotplug ?? false,
+                            skipChecks: request.skipChecks, notes: notes)
         try LinuxBootTail.finish(&plan, request: request, builder: builder, initrd: initrd?.range,
                                  entry: kernelAt + SetupHeaderConstant.entry64Offset, placer: &placer, host: host,
                                  backup: crashParts?.layout.backup)
@@ -112,6 +113,8 @@ struct CrashParts {
     var backup: Segment?
     var layout: CrashDumpLayout
     var e820: [E820Entry]
+    /// The kernel may rewrite `header` on hotplug: not digested, KEXEC_UPDATE_ELFCOREHDR.
+    var hotplug = false
 
     /// The kdump-only segments to load with the kernel.
     var segments: [Segment] { [header, backup].compactMap { $0 } }
@@ -172,6 +175,8 @@ extension LoadPlan {
         if !skipChecks {
             for i in segments.indices {
                 guard let data = segments[i].data, data.count > 0 else { continue }
+                // The kernel rewrites this one on hotplug: a digest would stop the capture.
+                if crashHotplug && segments[i].role == .elfCoreHeader { continue }
                 let digest = Digest.sha256(data.raw)
                 segments[i].digest = digest
                 p.regions.append(.init(start: segments[i].memory.start, length: UInt64(data.count), sha256: digest))
@@ -209,16 +214,20 @@ extension CrashParts {
             backup = Segment(role: .backup, data: nil, memory: PhysicalRange(start: at, size: size)!)
             notes.append("backup of low memory \(source) goes to \(hex(at)) (purgatory copies it)")
         }
-        let headerSize = UInt64(CoreHeaderBuilder.size(for: layout)).alignedUp(pageSize)!
+        let headerSize = CoreHeaderBuilder.segmentSize(for: layout, hotplugHeaderBytes: crash.hotplugHeaderBytes)
         guard let headerAt = placer.allocate(.init(size: headerSize)) else {
             throw KexecError(field: "crash reservation", "no room for the \(headerSize)-byte ELF core header in \(reservation)")
         }
         let bytes = CoreHeaderBuilder.build(layout)
         let header = Segment(role: .elfCoreHeader, data: ByteStorage(bytes).all, memory: PhysicalRange(start: headerAt, size: headerSize)!)
         notes.append("ELF core header at \(hex(headerAt)): \(layout.cpuNotes.count) CPU notes, \(layout.vmcoreinfoNotes.count) vmcoreinfo, \(layout.memory.count) memory ranges")
+        if let max = crash.hotplugHeaderBytes {
+            notes.append("crash hotplug: the kernel may rewrite the ELF core header when CPUs or memory change (KEXEC_UPDATE_ELFCOREHDR); its segment holds \(headerSize) bytes (crash_elfcorehdr_size \(max)) and purgatory does not check it")
+        }
         let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations,
                                              backupSource: layout.backup?.source,
                                              exclude: [header.memory] + [backup?.memory].compactMap { $0 })
-        return CrashParts(header: header, backup: backup, layout: layout, e820: e820)
+        return CrashParts(header: header, backup: backup, layout: layout, e820: e820,
+                          hotplug: crash.hotplugHeaderBytes != nil)
     }
 }

@@ -46,7 +46,8 @@ public struct ElfX86_64Loader: ImageLoader {
         segments += crashParts?.segments ?? []
         var plan = LoadPlan(imageType: typeName, kernelPath: request.kernelPath, segments: segments,
                             entry: 0, kernelEntry: entry, bootParamsAddress: 0, commandLine: commandLine,
-                            crash: request.crash != nil, skipChecks: request.skipChecks, notes: notes)
+                            crash: request.crash != nil, crashHotplug: crashParts?.hotplug ?? false,
+                            skipChecks: request.skipChecks, notes: notes)
         switch request.elfArguments {
         case .none:
             guard request.initrd == nil, request.commandLine.isEmpty else {

@@ -15,6 +15,9 @@ public struct LoadPlan: Sendable {
     public var handOver: PurgatoryHandOver?
     public var commandLine: String
     public var crash: Bool
+    /// A kdump plan whose ELF core header the kernel may rewrite on hotplug (left out of
+    /// purgatory's digests; the back end passes KEXEC_UPDATE_ELFCOREHDR).
+    public var crashHotplug = false
     public var skipChecks: Bool
     /// The UART purgatory prints its progress on (`--console-serial`), or nil.
     public var purgatoryConsole: UInt16?

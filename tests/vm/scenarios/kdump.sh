@@ -21,8 +21,4 @@ step "unload and reload"
 expect_rc 0 "$KEXEC" $SYSCALL -p -u
 echo "SCENARIO-SYSFS kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
 expect_rc 0 "$KEXEC" $SYSCALL -p "$CAPTURE_KERNEL" --initrd=/boot/capture.cpio.gz --append="$CAPTURE_APPEND"
-step "panic"
-sync
-echo "SCENARIO-PANIC"
-echo c > /proc/sysrq-trigger
-fail "still running after the sysrq crash"
+crash_now

@@ -21,6 +21,15 @@ run() {
     echo "SCENARIO-RC $RC"
 }
 
+# crash_now: the sysrq panic that hands over to the loaded capture kernel
+crash_now() {
+    step "panic"
+    sync
+    echo "SCENARIO-PANIC"
+    echo c > /proc/sysrq-trigger
+    fail "still running after the sysrq crash"
+}
+
 # expect_rc STATUS CMD...
 expect_rc() {
     want=$1; shift
