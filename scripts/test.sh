@@ -42,4 +42,14 @@ scripts/vm/test.sh
 step "QEMU scenarios on Debian sid's kernel (subset)"
 KERNEL_SUITE=sid scripts/vm/test.sh --retries 1 uefi-load-exec uefi-file-load-exec uefi-auto-load-exec uefi-kdump uefi-noefi uefi-noruntime \
     secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump \
-    kdump-reload-failures raw-bytes
+    kdump-reload-failures raw-bytes kdump-hotplug
+
+# Debian 13's 6.12: the same paths once more on the kernel in between (load/exec on both
+# syscalls, kdump with crash hotplug, UEFI, Secure Boot, lockdown).
+step "QEMU scenarios on Debian 13's kernel (6.12, subset)"
+KERNEL_SUITE=trixie scripts/vm/test.sh --retries 1 load-exec file-load-exec kdump file-kdump kdump-hotplug \
+    uefi-kdump secboot-refusals lockdown
+
+# Xen 4.20 (Debian 13's) under the Xen scenarios that load, execute, dump and report status.
+step "QEMU scenarios under Debian 13's Xen 4.20 (subset)"
+XEN_SUITE=trixie scripts/vm/test.sh xen-load-exec xen-kdump xen-status xen-failed-load

@@ -14,6 +14,10 @@
 #    (unpacked from .ko.xz: busybox insmod reads only plain modules); Xen modules are not kept
 #  * work/vm-cache/suite-SUITE/{vmlinuz,efi-modules} point at them: KERNEL_SUITE=SUITE makes
 #    mkinitramfs.sh, mkcapture.sh, mksecboot.sh and run.py use them instead of work/vm-cache/
+#  * with FETCH_XEN=1 also SUITE's Xen hypervisor (the newest xen-hypervisor-4.*-amd64,
+#    pinned like the kernel in apt-SUITE/xen), gunzipped to work/vm-cache/suite-SUITE/xen/xen.elf:
+#    XEN_SUITE=SUITE makes run.py boot it under the `machine xen` scenarios (dom0 stays
+#    Debian 12's kernel, whose Xen modules dom0.cpio holds)
 #
 # Idempotent: with the kernel cached, it does no network access.
 set -eu
@@ -114,3 +118,32 @@ mkdir -p "$CACHE/suite-$SUITE"
 ln -sfn "../kernel/$pkg/boot/$(basename "$vmlinuz")" "$CACHE/suite-$SUITE/vmlinuz"
 ln -sfn "../kernel/$pkg/efi-modules" "$CACHE/suite-$SUITE/efi-modules"
 log "$SUITE: $pkg $ver: $vmlinuz ($(wc -c < "$vmlinuz") bytes) and efivarfs.ko, from $(tr '\n' ' ' < "$kdir/packages" | sed 's/ $//')"
+
+# ---------------------------------------------------------------- Xen (FETCH_XEN=1)
+[ "${FETCH_XEN:-0}" = 1 ] || exit 0
+XPIN="$APT/xen"
+XOUT="$CACHE/suite-$SUITE/xen"
+if [ ! -s "$XPIN" ]; then
+    update
+    xpkg=$(aptc apt-cache pkgnames xen-hypervisor-4 | grep -E '^xen-hypervisor-4\.[0-9]+-amd64$' | sort -V | tail -n 1)
+    [ -n "$xpkg" ] || die "no xen-hypervisor-4.*-amd64 in $SUITE"
+    xver=$(aptc apt-cache policy "$xpkg" | awk '$1 == "Candidate:" { print $2 }')
+    echo "$xpkg $xver" > "$XPIN"
+    log "pinned $xpkg $xver"
+fi
+read -r xpkg xver < "$XPIN"
+if [ ! -s "$XOUT/xen.elf" ]; then
+    [ -d "$APT/lists" ] && field "$xpkg=$xver" Version | grep -q . || update
+    rm -rf "$XOUT.tmp"; mkdir -p "$XOUT.tmp/root"
+    log "downloading $xpkg $xver"
+    ( cd "$XOUT.tmp" && aptc apt-get download -qq -o APT::Sandbox::User=root "$xpkg=$xver" ) || die "apt-get download $xpkg=$xver failed"
+    dpkg-deb -x "$XOUT.tmp"/*.deb "$XOUT.tmp/root"
+    gz=$(ls "$XOUT.tmp"/root/boot/xen-4.*-amd64.gz 2>/dev/null | head -n 1)
+    [ -n "$gz" ] || die "no boot/xen-4.*-amd64.gz in $xpkg"
+    gunzip -c "$gz" > "$XOUT.tmp/xen.elf"
+    [ "$(head -c 4 "$XOUT.tmp/xen.elf" | od -An -c | tr -d ' ')" = '177ELF' ] || die "$gz is not an ELF image"
+    echo "$xpkg $xver" > "$XOUT.tmp/version"
+    rm -rf "$XOUT.tmp/root" "$XOUT.tmp"/*.deb "$XOUT"
+    mv "$XOUT.tmp" "$XOUT"
+fi
+log "$SUITE: $xpkg $xver: $XOUT/xen.elf ($(wc -c < "$XOUT/xen.elf") bytes)"

@@ -38,6 +38,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCEN_DIR = os.path.join(ROOT, "tests", "vm", "scenarios")
 # another Debian suite's kernel (scripts/vm/fetch-kernel.sh), e.g. sid; "" = Debian 12's
 KERNEL_SUITE = os.environ.get("KERNEL_SUITE", "")
+# another suite's Xen for the `machine xen` scenarios (FETCH_XEN=1 scripts/vm/fetch-kernel.sh
+# SUITE), e.g. trixie's 4.20; "" = Debian 12's 4.17 (setup.sh)
+XEN_SUITE = os.environ.get("XEN_SUITE", "")
 # VM_OUT (default work/, work/SUITE/ for KERNEL_SUITE as in mkinitramfs.sh) separates concurrent
 # users and kernels: images in $VM_OUT/vm, logs in $VM_OUT/vm-logs
 OUTROOT = (os.environ.get("VM_OUT")
@@ -242,7 +245,7 @@ def run_scenario(name, args):
                 "(unset KERNEL_SUITE)", 0.0, {})
     if xen:
         # Xen boots first; our kernel becomes its PV dom0 with dom0.cpio (scripts/vm/mkxen.sh)
-        hypervisor = os.path.join(CACHE, "xen", "xen.elf")
+        hypervisor = os.path.join(CACHE, *(["suite-" + XEN_SUITE] if XEN_SUITE else []), "xen", "xen.elf")
         initrd = os.path.join(BUILD, "dom0.cpio")
     firmware = args.firmware or exp.firmware
     if xen and firmware != "seabios":

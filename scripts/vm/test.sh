@@ -7,7 +7,9 @@
 #
 # Environment: VM_JOBS (guests in parallel, default 2), KEXEC_BIN (our binary),
 #              KERNEL_SUITE=sid (that suite's kernel as first and second kernel, images and logs in
-#              work/sid/ or VM_OUT; no Xen scenarios).
+#              work/sid/ or VM_OUT; no Xen scenarios),
+#              XEN_SUITE=trixie (that suite's Xen under the `machine xen` scenarios, dom0 still
+#              Debian 12's kernel; logs tagged -xen-SUITE).
 # Logs: work/vm-logs/NAME.log.  Exit status 0 iff every scenario passed.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,12 +37,17 @@ NO_BENCH=1 sh "$VM/mkinitramfs.sh"
 sh "$VM/mksecboot.sh"  # keys, enrolled OVMF variables, signed kernels: `firmware ovmf-secboot`
 # dom0.cpio for the `machine xen` scenarios (Debian 12's kernel only: its Xen modules)
 [ -n "${KERNEL_SUITE:-}" ] || sh "$VM/mkxen.sh"
+tag=""
+if [ -n "${XEN_SUITE:-}" ]; then
+    FETCH_XEN=1 sh "$VM/fetch-kernel.sh" "$XEN_SUITE"
+    tag="--tag xen-$XEN_SUITE"
+fi
 if [ $# -gt 0 ]; then
     set -- "$@"
 else
     set -- --all
 fi
 rc=0
-python3 "$VM/run.py" --kexec "$kexec" $extra -j "${VM_JOBS:-2}" "$@" || rc=$?
+python3 "$VM/run.py" --kexec "$kexec" $extra $tag -j "${VM_JOBS:-2}" "$@" || rc=$?
 echo "test.sh: $(( $(date +%s) - start )) s in all"
 exit $rc
