@@ -220,6 +220,23 @@ def send_monitor(sock_path, commands, lines, t0):
         s.close()
 
 
+def xen_version():
+    """MAJOR.MINOR of the hypervisor the `machine xen` scenarios boot: Debian 12's 4.17, or
+    XEN_SUITE's as fetch-kernel.sh recorded it ("xen-hypervisor-4.20-amd64 VERSION")."""
+    if not XEN_SUITE:
+        return "4.17"
+    path = os.path.join(CACHE, "suite-" + XEN_SUITE, "xen", "version")
+    try:
+        with open(path) as f:
+            m = re.match(r"xen-hypervisor-([0-9]+\.[0-9]+)-", f.read())
+    except OSError:
+        m = None
+    if not m:
+        raise SystemExit("run.py: %s missing or unreadable: run FETCH_XEN=1 scripts/vm/fetch-kernel.sh %s"
+                         % (path, XEN_SUITE))
+    return m.group(1)
+
+
 def read_marker():
     path = os.path.join(BUILD, "second.token")
     try:
@@ -271,7 +288,7 @@ def run_scenario(name, args):
     append = " ".join(exp.append + [base_append])
     timeout = args.timeout or exp.timeout + (OVMF_EXTRA_TIMEOUT if uefi else 0)
     vars_ = {"TOKEN": token, "MARKER": read_marker(), "APPEND": append,
-             "BASE_APPEND": base_append, "KEXEC": args.kexec}
+             "BASE_APPEND": base_append, "KEXEC": args.kexec, "XEN_VERSION": xen_version()}
     expects = [expand(t, vars_) for t in exp.expect]
     forbids = [expand(t, vars_) for t in exp.forbid]
     requires = [expand(t, vars_) for t in exp.require]
