@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Only what a file imports is visible: keeps Foundation (pulled in by swift-crypto, with
-// ICU behind it) out of the binary unless someone imports it on purpose.
+// Only what a file imports is visible: keeps Foundation (and ICU behind it) out of the
+// binary unless someone imports it on purpose.
 let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(
@@ -16,7 +16,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Non-variadic wrappers for syscall(2)/reboot(2) and an argv-capturing constructor.
@@ -29,10 +28,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLzma", path: "Sources/CLzma"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        // The system's libcrypto (libssl-dev; libcrypto.a for the static build): its low-level
+        // SHA-256 (SHA-NI where present), behind KexecCore's SHA256Digest.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         // The pure core: parse images, plan segments, build boot_params, compute digests.
         .target(
             name: "KexecCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CCrypto"],
             swiftSettings: strict
         ),
         // Reading the running system and the back ends (Linux syscalls, dry run).

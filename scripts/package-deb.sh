@@ -28,7 +28,7 @@ commit=$(git rev-parse --short=12 HEAD)
 
 # Built-Using: the source packages of the static libraries linked in (glibc's LGPL asks that
 # its source stay available; Debian names it this way).
-built_using=$(for dev in libc6-dev libstdc++-12-dev zlib1g-dev liblzma-dev libzstd-dev; do
+built_using=$(for dev in libc6-dev libstdc++-12-dev libssl-dev zlib1g-dev liblzma-dev libzstd-dev; do
         dpkg-query -W -f='${source:Package} (= ${source:Version})\n' "$dev" 2>/dev/null ||
             echo "package-deb: $dev is not installed; left out of Built-Using" >&2
     done | sort -u | paste -sd, | sed 's/,/, /g')

@@ -11,7 +11,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup: packages, Debian kernel, kexec-tools (for comparisons in the guest)"
 scripts/vm/setup.sh
 
-step "build dependencies: zlib, liblzma, libzstd (headers + .a for the static build); xz/zstd CLIs for the tests"
+step "build dependencies: libcrypto, zlib, liblzma, libzstd (headers + .a for the static build); xz/zstd CLIs for the tests"
 scripts/install-deps.sh
 
 step "unit tests (swift test)"

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Testing
 @testable import KexecCore
@@ -197,8 +196,8 @@ struct CLITests {
         // Digests are those of the files' bytes (kernel: everything after the setup sectors).
         let kernelBytes = try Data(contentsOf: URL(fileURLWithPath: debian))
         let setup = (Int(kernelBytes[0x1f1]) + 1) * 512
-        #expect(kernel["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: kernelBytes[setup...]))))
-        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: Data(repeating: 0x42, count: 300_000)))))
+        #expect(kernel["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(kernelBytes[setup...]))))
+        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(Data(repeating: 0x42, count: 300_000)))))
     }
 
     @Test func dryRunSaysWhichSyscall() throws {

@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import Testing
+import KexecCore
 
 /// The committed man page and shell completions (scripts/make-docs.sh) still describe the
 /// options and sections `kexec --help` prints: when one of these fails, run scripts/make-docs.sh.
@@ -15,7 +15,7 @@ struct DocsTests {
         #expect(r.status == 0)
         var help = Substring(r.stdout)
         while help.hasSuffix("\n") { help = help.dropLast() }
-        let digest = SHA256.hash(data: Data((help + "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256Digest.hash(Data((help + "\n").utf8)).map { String(format: "%02x", $0) }.joined()
         let page = try Self.committed("docs/kexec.8")
         #expect(page.contains(".\\\" kexec --help sha256: \(digest)\n"), "docs/kexec.8 is older than kexec --help: run scripts/make-docs.sh")
         for section in ["ENVIRONMENT", "FILES", "\"EXIT STATUS\"", "EXAMPLES", "\"SEE ALSO\""] {
