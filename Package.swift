@@ -9,6 +9,8 @@ let package = Package(
     name: "swift-kexec",
     products: [
         .executable(name: "kexec", targets: ["kexec"]),
+        // The help text, man page and completions of kexec (scripts/make-docs.sh).
+        .executable(name: "kexec-docs", targets: ["KexecDocs"]),
         .library(name: "KexecCore", targets: ["KexecCore"]),
         // For fuzz/: the system-file parsers and the decompressors are fuzzed too.
         .library(name: "KexecSystem", targets: ["KexecSystem"]),
@@ -46,12 +48,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The command line is read by KexecSystem's Invocation (getopt_long); --help prints the
+        // generated HelpText.swift.
         .executableTarget(
             name: "kexec",
-            dependencies: [
-                "KexecCore", "KexecSystem",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["KexecCore", "KexecSystem"],
+            swiftSettings: strict
+        ),
+        // KexecCommand, the options of kexec for swift-argument-parser: the source of the help
+        // text, of the man page (its generate-manual plugin) and of the completion scripts.
+        // Not part of the kexec binary: ArgumentParser links FoundationEssentials (~5 MB).
+        .executableTarget(
+            name: "KexecDocs",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .testTarget(
