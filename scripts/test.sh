@@ -28,6 +28,9 @@ fuzz/run.sh "$fuzz_seconds"
 step "static release binary"
 scripts/build-static.sh
 
+step "reproducible: the static binary built in two other directories, byte for byte"
+scripts/check-reproducible.sh
+
 step "Debian package: reproducible .deb, files, control, man page, completions, diversions, lintian"
 scripts/check-package.sh
 
