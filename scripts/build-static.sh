@@ -8,6 +8,9 @@
 #   *-prefix-map            no build path in the binary (#file, assertion messages, debug
 #                           paths), so two checkouts in different directories give the same
 #                           bytes (scripts/check-reproducible.sh)
+#   -gnone                  no debug info (the binary is stripped anyway): with it, the hash of
+#                           each object's LLVM module that Swift keeps in .swift_modhash differs
+#                           between build directories
 # Not static-PIE: see README ("Binary size").
 # The binary must stay at most $KEXEC_MAX_BYTES (default 8,300,000) and free of Foundation.
 set -euo pipefail
@@ -19,7 +22,8 @@ map=.build-static/kexec.map
 swift build -c release --scratch-path .build-static --static-swift-stdlib \
     -Xswiftc -static-executable -Xswiftc -Osize -Xlinker --icf=safe -Xlinker -s \
     -Xswiftc -file-prefix-map -Xswiftc "$here=." -Xswiftc -debug-prefix-map -Xswiftc "$here=." \
-    -Xcc -ffile-prefix-map="$here=." -Xlinker -Map="$here/$map" \
+    -Xcc -ffile-prefix-map="$here=." -Xswiftc -gnone \
+    -Xlinker -Map="$here/$map" \
     --product kexec "$@" 2>&1 | { grep -v "statically linked applications requires" || true; }
 bin=.build-static/release/kexec
 test -x "$bin" || { echo "build-static: $bin was not built" >&2; exit 1; }

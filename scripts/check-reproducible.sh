@@ -30,7 +30,8 @@ one=$tmp/a/one/work/kexec two=$tmp/b/two/deeper/work/kexec
 echo "check-reproducible: $rev built in $tmp/a/one and $tmp/b/two/deeper in $(( $(date +%s) - start )) s:" \
     "$(stat -c %s "$one") and $(stat -c %s "$two") bytes"
 if ! cmp "$one" "$two"; then
-    echo "check-reproducible: the two binaries differ" >&2
+    echo "check-reproducible: the two binaries differ in $(cmp -l "$one" "$two" | wc -l) bytes; kept: $tmp" >&2
+    trap - EXIT
     exit 1
 fi
 if strings "$one" | grep -q "$tmp"; then
