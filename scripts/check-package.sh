@@ -13,7 +13,7 @@ bin=${1:-work/kexec}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "check-package: $*" >&2; exit 1; }
-version=$(sed -n 's/^ *static let number = "\(.*\)"$/\1/p' Sources/kexec/KexecCommand.swift)
+version=$(sed -n 's/^ *static let number = "\(.*\)"$/\1/p' Sources/kexec/Program.swift)
 deb=swift-kexec_${version}_amd64.deb
 
 # Two builds from the same inputs: identical bytes.

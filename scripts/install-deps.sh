@@ -1,10 +1,10 @@
 #!/bin/bash
-# Debian packages the build needs beyond Swift: zlib, liblzma, libzstd (headers + .a for the
-# static binary), the gzip/xz/zstd tools the tests and guest images use, strace (the dry-run
-# sandbox test), and what scripts/check-package.sh uses (file, mandoc, man-db, lintian; zsh and
-# fish to parse the completions). Idempotent.
+# Debian packages the build needs beyond Swift: libcrypto (libssl-dev), zlib, liblzma, libzstd
+# (headers + .a for the static binary), the gzip/xz/zstd tools the tests and guest images use,
+# strace (the dry-run sandbox test), and what scripts/check-package.sh uses (file, mandoc,
+# man-db, lintian; zsh and fish to parse the completions). Idempotent.
 set -euo pipefail
-build_deps="zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd strace file mandoc man-db lintian zsh fish"
+build_deps="libssl-dev zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd strace file mandoc man-db lintian zsh fish"
 missing=$(for p in $build_deps; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
 done)

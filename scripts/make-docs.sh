@@ -1,33 +1,39 @@
 #!/bin/bash
-# Regenerates the committed man page and shell completions from KexecCommand, the one source
-# of `kexec --help`:
+# Regenerates the committed help text, man page and shell completions from KexecCommand
+# (Sources/KexecDocs), the one description of kexec's options, through the kexec-docs tool
+# (swift-argument-parser stays out of the kexec binary):
+#   Sources/kexec/HelpText.swift `kexec-docs --swift`: what `kexec --help` prints
 #   docs/kexec.8                 swift-argument-parser's generate-manual plugin (NAME, SYNOPSIS,
 #                                DESCRIPTION with every option), its EXIT STATUS replaced and
 #                                ENVIRONMENT, FILES, EXIT STATUS, EXAMPLES, SEE ALSO added from
-#                                the sections `kexec --help` prints after the options
+#                                the sections the help text has after the options
 #                                (KexecCommand.moreHelp)
 #   docs/completions/kexec.bash, _kexec, kexec.fish
-#                                `kexec --generate-completion-script bash|zsh|fish`
-# The files are committed so that packaging (scripts/package-deb.sh) needs only a binary; a host
-# test (DocsTests) fails when --help or the completions no longer match them: run this again.
+#                                `kexec-docs --generate-completion-script bash|zsh|fish`
+# The files are committed so that building kexec needs no ArgumentParser and packaging
+# (scripts/package-deb.sh) only a binary; a host test (DocsTests) fails when they no longer
+# match KexecCommand: run this again.
 # Needs the debug build of the package (the plugin builds it) and mandoc for the lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
 # The page's date: the last commit of KexecCommand.swift, or today while it has changes.
-if git diff --quiet HEAD -- Sources/kexec/KexecCommand.swift 2>/dev/null; then
-    date=$(git log -1 --format=%cs -- Sources/kexec/KexecCommand.swift)
+src=Sources/KexecDocs/KexecCommand.swift
+if git diff --quiet HEAD -- "$src" 2>/dev/null; then
+    date=$(git log -1 --format=%cs -- "$src")
 else
     date=$(date -u +%F)
 fi
 
+swift build -j 1 --product kexec-docs >/dev/null
+docs="$(swift build -j 1 --show-bin-path)/kexec-docs"
+"$docs" --swift > Sources/kexec/HelpText.swift
 swift package -j 1 plugin generate-manual --configuration debug --section 8 --date "$date" >/dev/null
-page=.build/plugins/GenerateManual/outputs/kexec/kexec.8
-bin="$(swift build -j 1 --show-bin-path)/kexec"
-test -s "$page" && test -x "$bin" || { echo "make-docs: no $page or $bin" >&2; exit 1; }
+page=.build/plugins/GenerateManual/outputs/KexecDocs/kexec.8
+test -s "$page" && test -x "$docs" || { echo "make-docs: no $page or $docs" >&2; exit 1; }
 
-help=$(COLUMNS=80 "$bin" --help)
+help=$("$docs")
 hash=$(printf '%s\n' "$help" | sha256sum | cut -d' ' -f1)
 mkdir -p docs/completions
 printf '%s\n' "$help" | sed -n '/^ENVIRONMENT:$/,$p' > .build/kexec-more-help.txt
@@ -129,7 +135,7 @@ print $out;
 
 for shell in bash zsh fish; do
     case $shell in bash) f=kexec.bash;; zsh) f=_kexec;; fish) f=kexec.fish;; esac
-    "$bin" --generate-completion-script "$shell" > "docs/completions/$f"
+    "$docs" --generate-completion-script "$shell" > "docs/completions/$f"
 done
 
 # Checks: the page lints clean (warnings and errors) and the scripts parse where the shells exist.
@@ -137,4 +143,4 @@ mandoc -T lint -W warning docs/kexec.8
 bash -n docs/completions/kexec.bash
 if command -v zsh >/dev/null; then zsh -n docs/completions/_kexec; fi
 if command -v fish >/dev/null; then fish -n docs/completions/kexec.fish; fi
-echo "make-docs: docs/kexec.8 ($(grep -c '^\.It' docs/kexec.8) entries), docs/completions/{kexec.bash,_kexec,kexec.fish}"
+echo "make-docs: Sources/kexec/HelpText.swift, docs/kexec.8 ($(grep -c '^\.It' docs/kexec.8) entries), docs/completions/{kexec.bash,_kexec,kexec.fish}"

@@ -18,8 +18,8 @@ outdir=${2:-work}
 die() { echo "package-deb: $*" >&2; exit 1; }
 [ -x "$bin" ] || die "$bin: not an executable (build it with scripts/build-static.sh)"
 file -b "$bin" | grep -q 'ELF 64-bit.*x86-64.*statically linked' || die "$bin: not a static x86-64 executable"
-version=$(sed -n 's/^ *static let number = "\(.*\)"$/\1/p' Sources/kexec/KexecCommand.swift)
-[ -n "$version" ] || die "no SwiftKexecVersion.number in Sources/kexec/KexecCommand.swift"
+version=$(sed -n 's/^ *static let number = "\(.*\)"$/\1/p' Sources/kexec/Program.swift)
+[ -n "$version" ] || die "no SwiftKexecVersion.number in Sources/kexec/Program.swift"
 binversion=$("$bin" --version | cut -d' ' -f2)
 [ "$binversion" = "$version" ] || die "$bin is version $binversion, the source says $version"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
@@ -28,7 +28,7 @@ commit=$(git rev-parse --short=12 HEAD)
 
 # Built-Using: the source packages of the static libraries linked in (glibc's LGPL asks that
 # its source stay available; Debian names it this way).
-built_using=$(for dev in libc6-dev libstdc++-12-dev zlib1g-dev liblzma-dev libzstd-dev; do
+built_using=$(for dev in libc6-dev libstdc++-12-dev libssl-dev zlib1g-dev liblzma-dev libzstd-dev; do
         dpkg-query -W -f='${source:Package} (= ${source:Version})\n' "$dev" 2>/dev/null ||
             echo "package-deb: $dev is not installed; left out of Built-Using" >&2
     done | sort -u | paste -sd, | sed 's/,/, /g')

@@ -11,7 +11,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup: packages, Debian kernel, kexec-tools (for comparisons in the guest)"
 scripts/vm/setup.sh
 
-step "build dependencies: zlib, liblzma, libzstd (headers + .a for the static build); xz/zstd CLIs for the tests"
+step "build dependencies: libcrypto, zlib, liblzma, libzstd (headers + .a for the static build); xz/zstd CLIs for the tests"
 scripts/install-deps.sh
 
 step "unit tests (swift test)"
@@ -27,6 +27,9 @@ fuzz/run.sh "$fuzz_seconds"
 
 step "static release binary"
 scripts/build-static.sh
+
+step "reproducible: the static binary built in two other directories, byte for byte"
+scripts/check-reproducible.sh
 
 step "Debian package: reproducible .deb, files, control, man page, completions, diversions, lintian"
 scripts/check-package.sh

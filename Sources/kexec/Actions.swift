@@ -1,4 +1,3 @@
-import ArgumentParser
 import Glibc
 import KexecCore
 import KexecSystem
@@ -57,9 +56,9 @@ struct Actions {
                 loaded = try backend.isLoaded(crash: o.crash)
             } catch {
                 printError("kexec: \(error)")
-                throw ExitCode(255)
+                throw ExitStatus(255)
             }
-            throw ExitCode(loaded ? 1 : 0)
+            throw ExitStatus(loaded ? 1 : 0)
         }
         if o.unload {
             if o.dryRun {

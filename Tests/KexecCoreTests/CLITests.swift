@@ -1,22 +1,24 @@
-import Crypto
 import Foundation
 import Testing
 @testable import KexecCore
 
 /// Runs the built `kexec` binary (next to the test bundle) in --dry-run mode: no syscall.
+/// (`tool: "kexec-docs"` runs the docs tool built beside it instead.)
 struct CLIRun {
     let status: Int32
     let stdout: String
     let stderr: String
 
-    static var binary: String {
+    static var binary: String { path(of: "kexec") }
+
+    static func path(of tool: String) -> String {
         URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("kexec").path
+            .appendingPathComponent(tool).path
     }
 
-    init(_ args: [String], environment extra: [String: String] = [:]) throws {
+    init(_ args: [String], environment extra: [String: String] = [:], tool: String = "kexec") throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLIRun.binary)
+        p.executableURL = URL(fileURLWithPath: CLIRun.path(of: tool))
         // Host tests must never reach kexec_load/kexec_file_load/reboot: every run is a dry run,
         // and this makes the real back end refuse even if a test forgot --dry-run.
         p.arguments = args
@@ -197,8 +199,8 @@ struct CLITests {
         // Digests are those of the files' bytes (kernel: everything after the setup sectors).
         let kernelBytes = try Data(contentsOf: URL(fileURLWithPath: debian))
         let setup = (Int(kernelBytes[0x1f1]) + 1) * 512
-        #expect(kernel["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: kernelBytes[setup...]))))
-        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: Data(repeating: 0x42, count: 300_000)))))
+        #expect(kernel["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(kernelBytes[setup...]))))
+        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(Data(repeating: 0x42, count: 300_000)))))
     }
 
     @Test func dryRunSaysWhichSyscall() throws {

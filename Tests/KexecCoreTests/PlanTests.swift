@@ -1,4 +1,3 @@
-import Crypto
 import Testing
 @testable import KexecCore
 
@@ -99,7 +98,7 @@ struct PlanTests {
         #expect(regions.count == 3)
         for s in p.segments where s.role != .purgatory {
             let data = try #require(s.data)
-            let expected = Array(SHA256.hash(data: Array(data.raw)))
+            let expected = Array(SHA256Digest.hash(Array(data.raw)))
             #expect(s.digest == expected)
             #expect(regions.contains { $0.0 == s.memory.start && $0.1 == UInt64(data.count) && $0.2 == expected })
         }
@@ -124,7 +123,7 @@ struct PlanTests {
         let at = PurgatoryBlob.paramsOffset + 128
         let seg = try #require(p.segments.first { $0.memory.start == blob.u64(at) })
         #expect(Array(blob[(at + 16)..<(at + 48)]) != seg.digest)
-        #expect(Array(SHA256.hash(data: Array(seg.data!.raw))) == seg.digest)
+        #expect(Array(SHA256Digest.hash(Array(seg.data!.raw))) == seg.digest)
     }
 
     @Test func commandLineLongerThanCmdlineSizeIsRefused() {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Glibc
 import Testing
@@ -160,9 +159,9 @@ struct UKILoadTests {
         let segments = try #require(plan["segments"] as? [[String: Any]])
         let k = try #require(segments.first { $0["role"] as? String == "kernel" })
         let setup = (Int(kernel[0x1f1]) + 1) * 512
-        #expect(k["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: kernel[setup...]))))
+        #expect(k["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(kernel[setup...]))))
         let rd = try #require(segments.first { $0["role"] as? String == "initrd" })
-        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256.hash(data: embeddedInitrd))))
+        #expect(rd["sha256"] as? String == Digest.hexString(Array(SHA256Digest.hash(embeddedInitrd))))
         #expect(r.stderr.contains("\(path): UKI (PE32+, 5 sections): .linux \(kernel.count) bytes"))
         #expect(r.stderr.contains("command line: the UKI's .cmdline"))
         #expect(r.stderr.contains("\(path) (.linux): bzImage protocol 2.15"))

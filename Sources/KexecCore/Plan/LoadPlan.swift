@@ -1,5 +1,3 @@
-import Crypto
-
 /// Everything a back end needs to load an image: segments, entry point, and the facts a
 /// user wants to see in `--dry-run` / `-d` output.
 public struct LoadPlan: Sendable {
@@ -31,11 +29,9 @@ public struct LoadPlan: Sendable {
 }
 
 public enum Digest {
-    /// SHA-256 of a buffer without copying it (swift-crypto uses SHA-NI where present).
+    /// SHA-256 of a buffer without copying it (see SHA256Digest).
     public static func sha256(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: raw)
-        return Array(hasher.finalize())
+        SHA256Digest.hash(raw)
     }
 
     public static func hexString(_ digest: [UInt8]) -> String {

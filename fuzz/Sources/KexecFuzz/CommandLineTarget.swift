@@ -1,8 +1,8 @@
 import KexecCore
 import KexecSystem
 
-/// The "cmdline" target: what the command line decides, below ArgumentParser (KexecCommand
-/// lives in the kexec executable, which another package cannot import). NUL-separated parts:
+/// The "cmdline" target: what the command line decides, below the option parsing (the kexec
+/// executable's, which another package cannot import). NUL-separated parts:
 /// /proc/cmdline (read by HostProbe for --reuse-cmdline), the --append text (absent: none),
 /// the --serial value. The composed line is checked and planned into a normal and a crash
 /// load of a bzImage, where it meets cmdline_size and elfcorehdr=.

@@ -1,10 +1,9 @@
 import ArgumentParser
-import Glibc
-import KexecCore
-import KexecSystem
 
-/// The options of /sbin/kexec, with kexec-tools' spellings, for --help and the man page only:
-/// the command line itself is read by `Invocation` (kexec-tools' getopt_long rules).
+/// The options of /sbin/kexec, with kexec-tools' spellings, for --help, the man page and the
+/// completion scripts only: the command line itself is read by `Invocation` (kexec-tools'
+/// getopt_long rules). Kept out of the kexec binary (swift-argument-parser links
+/// FoundationEssentials, about 5 MB of it): this tool writes the help text kexec prints.
 struct KexecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kexec",
@@ -106,7 +105,7 @@ struct KexecCommand: ParsableCommand {
 }
 
 extension KexecCommand {
-    /// Printed by --help after the options, and the source of the man page's ENVIRONMENT,
+    /// Printed by kexec --help after the options, and the source of the man page's ENVIRONMENT,
     /// FILES, EXIT STATUS, EXAMPLES and SEE ALSO sections (scripts/make-docs.sh turns each
     /// "  term  description" entry into mdoc: a description starts at column 26, after at least
     /// two spaces (else on the next line), and continues on lines indented as far; a blank line
@@ -175,43 +174,4 @@ extension KexecCommand {
         SEE ALSO:
           systemctl(1), kexec_file_load(2), kexec_load(2), reboot(2), kdump-config(8), makedumpfile(8), shutdown(8), vmcore-dmesg(8)
         """
-}
-
-/// The released version: the tag `v\(number)` marks its commit (a host test checks the newest
-/// tag agrees). Scripts read the second word, as from kexec-tools' "kexec-tools 2.0.32".
-enum SwiftKexecVersion {
-    static let number = "0.3.0"
-    static let line = "swift-kexec \(number) (the command line of kexec-tools 2.0.32)"
-}
-
-/// Process entry: argv as bytes, read with kexec-tools' rules (`Invocation`, glibc's
-/// getopt_long); `KexecCommand` declares the same options for --help and the man page.
-@main
-enum Main {
-    static func main() {
-        // argv as bytes (CommandLine.arguments turns what is not UTF-8 into U+FFFD).
-        let raw = capturedArguments()
-        let args = Array((raw.isEmpty ? CommandLine.arguments : raw).dropFirst())
-        // ArgumentParser's own tool flags, for scripts/make-docs.sh: the man page plugin runs
-        // --experimental-dump-help, the completion scripts come from --generate-completion-script.
-        if let first = args.first, first == "--experimental-dump-help" || first.hasPrefix("--generate-completion-script") {
-            KexecCommand.main(args)
-        }
-        do {
-            let invocation = try Invocation.parse(args)
-            if invocation.help || invocation.helpAsError {
-                print(KexecCommand.helpMessage() + "\n" + KexecCommand.moreHelp)
-                exit(invocation.helpAsError ? 1 : 0)
-            }
-            try Actions(invocation).run()
-        } catch let error as KexecError {
-            printError("kexec: \(error)")
-            exit(1)
-        } catch let code as ExitCode {
-            exit(code.rawValue)   // -S: 0, 1, or 255 on an error
-        } catch {
-            printError("kexec: \(error)")
-            exit(1)
-        }
-    }
 }
