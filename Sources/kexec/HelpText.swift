@@ -63,9 +63,13 @@ enum HelpText {
                                   --serial).
           --serial <port>         Purgatory's serial port: ttyS0 (default), ttyS1,
                                   ttyS2, ttyS3 or an I/O port number.
-          --hotplug               Accepted: kexec_file_load crash images follow CPU and
-                                  memory hotplug (the kernel updates them); kexec_load
-                                  ones do not yet.
+          --hotplug               Accepted (the default): -p images follow CPU and
+                                  memory hotplug where the kernel can update them
+                                  (Linux 6.6+: kexec_load with KEXEC_UPDATE_ELFCOREHDR,
+                                  or kexec_file_load).
+          --no-hotplug            -p through kexec_load: keep the ELF core header as
+                                  loaded and checked by purgatory; the kernel does not
+                                  update it on hotplug.
           --elf32-core-headers, --elf64-core-headers
                                   Accepted and ignored, as kexec-tools does on x86_64
                                   (the core header is ELF64).
