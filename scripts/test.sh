@@ -37,6 +37,14 @@ scripts/check-package.sh
 step "QEMU scenarios"
 scripts/vm/test.sh
 
+# A whole Debian 12 systemd guest (tests/vm/README.md, "The Debian guest"): swift-kexec's .deb
+# installed over kexec-tools, kdump-tools' unchanged configuration loading the capture kernel
+# through it, a panic whose dump kdump-tools saves, and systemctl kexec.
+step "Debian 12 systemd guest: the .deb over kexec-tools, kdump-tools, a saved dump, systemctl kexec"
+scripts/package-deb.sh
+scripts/vm/mkdebian.sh
+scripts/vm/debian-guest.py
+
 # The kernel dimension: Debian sid's current kernel (7.x) as first, second and capture kernel,
 # UEFI, Secure Boot, kdump and the reliability scenarios (tests/vm/README.md, "Another kernel").
 # One retry there: sid's 7.2.13 with 2 vCPUs under TCG oopsed once in about 20 boots on an int3
