@@ -176,7 +176,10 @@ def main():
                 break
             done, buf = take_lines(buf + chunk)
             lines += [(time.monotonic() - t0, text) for text in done]
-    if proc.poll() is None:
+    # QEMU closes its output a moment before it exits: wait for the exit, not only the EOF
+    try:
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
         if reason is None:
             reason = "the guest did not power off after PASS"
         proc.kill()
