@@ -77,15 +77,13 @@ public struct KexecEnvironment: Sendable, Equatable {
             "__x64_sys_kexec_load": \.configKexec, "__x64_sys_kexec_file_load": \.configKexecFile,
         ]
         var found = 0
-        var copy = self
         _ = files.scanLines("/proc/kallsyms") { line in
             let fields = line.split(separator: " ", maxSplits: 3)
             guard fields.count >= 3, let key = wanted[fields[2]] else { return true }
-            copy[keyPath: key] = fields[1] == "T" || fields[1] == "t"
+            self[keyPath: key] = fields[1] == "T" || fields[1] == "t"
             found += 1
             return found < wanted.count
         }
-        self = copy
     }
 
     /// CAP_SYS_BOOT is bit 22 of CapEff.

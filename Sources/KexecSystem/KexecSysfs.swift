@@ -26,17 +26,14 @@ public enum KexecSysfs {
         public var paths: [String] { ["/sys/kernel/kexec/" + rawValue, legacyPath] }
     }
 
-    /// The attribute's text from the first path that reads, and that path.
-    public static func read(_ files: SystemFiles, _ attribute: Attribute) -> (path: String, text: String)? {
-        for p in attribute.paths {
-            if let text = files.readText(p) { return (p, text) }
-        }
-        return nil
+    /// The attribute's text from the first path that reads.
+    public static func read(_ files: SystemFiles, _ attribute: Attribute) -> String? {
+        attribute.paths.lazy.compactMap { files.readText($0) }.first
     }
 
     /// A decimal attribute (sizes), nil when absent or not a number.
     public static func number(_ files: SystemFiles, _ attribute: Attribute) -> UInt64? {
-        read(files, attribute).flatMap { UInt64($0.text.trimmingSuffix("\n")) }
+        read(files, attribute).flatMap { UInt64($0.trimmingSuffix("\n")) }
     }
 
     /// The path errors name: the new one when that directory exists.

@@ -82,7 +82,7 @@ public struct LinuxBackend: KexecBackend {
 
     public func isLoaded(crash: Bool) throws(KexecError) -> Bool {
         let attribute: KexecSysfs.Attribute = crash ? .crashLoaded : .loaded
-        guard let (_, text) = KexecSysfs.read(files, attribute) else {
+        guard let text = KexecSysfs.read(files, attribute) else {
             throw KexecError(file: KexecSysfs.displayPath(files, attribute), "cannot read the kexec status (is sysfs mounted, and was the kernel built with CONFIG_KEXEC?)")
         }
         return text.hasPrefix("1")
