@@ -53,7 +53,7 @@ scripts/vm/debian-guest.py
 step "QEMU scenarios on Debian sid's kernel (subset)"
 KERNEL_SUITE=sid scripts/vm/test.sh --retries 1 uefi-load-exec uefi-file-load-exec uefi-auto-load-exec uefi-kdump uefi-noefi uefi-noruntime \
     secboot-load-exec secboot-refusals secboot-kdump load-exec kdump lockdown hostile-files races elf-load-exec elf-kdump \
-    kdump-reload-failures raw-bytes kdump-hotplug
+    kdump-reload-failures raw-bytes kdump-hotplug kdump-cma
 
 # Debian 13's 6.12: the same paths once more on the kernel in between (load/exec on both
 # syscalls, kdump with crash hotplug, UEFI, Secure Boot, lockdown).

@@ -88,10 +88,12 @@ struct KexecCommand: ParsableCommand {
     var coreHeaders = false
     @Flag(name: .customLong("reuse-video-type"), help: "Accepted: the running kernel's screen_info is always passed (kexec_load).")
     var reuseVideoType = false
+    @Flag(name: .customLong("no-cma"), help: "kexec_file_load: the kernel must not place the image in CMA memory (KEXEC_FILE_NO_CMA, Linux 6.17+; asked again without it on older kernels). kexec_load never uses CMA.")
+    var noCMA = false
     @Flag(name: .customLong("force-dtb"), help: "Accepted and ignored (arm64 only).")
     var forceDTB = false
     @Flag(name: [.customLong("reset-vga"), .customLong("pass-memmap-cmdline"), .customLong("reuseinitrd"), .customLong("real-mode"),
-                 .customLong("entry-32bit"), .customLong("args-elf"), .customLong("no-cma"), .customLong("load-preserve-context"),
+                 .customLong("entry-32bit"), .customLong("args-elf"), .customLong("load-preserve-context"),
                  .customLong("load-jump-back-helper"), .customLong("load-live-update"), .customLong("exec-live-update")],
           help: "kexec-tools options that swift-kexec refuses, each with one line saying why.")
     var refused = false

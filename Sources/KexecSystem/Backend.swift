@@ -24,6 +24,8 @@ public struct FileLoadRequest: Sendable {
     public var kernelFD: Int32? = nil
     /// Likewise for the initrd (a UKI's .initrd in a sealed memfd), instead of `initrdPath`.
     public var initrdFD: Int32? = nil
+    /// KEXEC_FILE_NO_CMA: the kernel must not place the image in CMA memory (`--no-cma`).
+    public var noCMA = false
 
     public init(kernelPath: String, initrdPath: String?, commandLine: String, crash: Bool = false, debug: Bool = false) {
         self.kernelPath = kernelPath

@@ -32,10 +32,12 @@ public struct CrashProbe: Sendable {
     }
 
     /// CPU and vmcoreinfo notes, the kernel text mapping, the page offset and System RAM minus
-    /// `reservations`. `backup` is left nil for the loader.
-    public func layout(reservations: [PhysicalRange]) throws(KexecError) -> CrashDumpLayout {
+    /// `reservations` and the CMA crash ranges (`cma`: the capture kernel runs in them, so what
+    /// the crashed kernel left there is gone; the kernel's own core header leaves them out too).
+    /// `backup` is left nil for the loader.
+    public func layout(reservations: [PhysicalRange], cma: [PhysicalRange] = []) throws(KexecError) -> CrashDumpLayout {
         let lines = try iomem()
-        let memory = try dumpableMemory(lines, minus: reservations)
+        let memory = try dumpableMemory(lines, minus: reservations + cma)
         let cpuNotes = try cpuNotes()
         let vmcoreinfo = try vmcoreinfoNotes()
         let (text, pageOffset) = try kernelMapping(kernelCode: lines.first { $0.name == "Kernel code" })
@@ -51,6 +53,23 @@ public struct CrashProbe: Sendable {
     /// when it cannot update one (no CONFIG_CRASH_HOTPLUG, kernels before 6.6) or says 0.
     public func hotplugHeaderBytes() -> UInt64? {
         KexecSysfs.number(files, .crashElfcorehdrSize).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// The CMA crash ranges (`crashkernel=SIZE,cma`) from /sys/kernel/kexec/crash_cma_ranges;
+    /// none when the file is absent (no CMA reservation or a kernel before 6.19) or empty.
+    public func cmaRanges() throws(KexecError) -> [PhysicalRange] {
+        let attribute = KexecSysfs.Attribute.crashCMARanges
+        guard let text = KexecSysfs.read(files, attribute) else { return [] }
+        var ranges: [PhysicalRange] = []
+        for line in text.split(separator: "\n") where !line.allSatisfy({ $0 == " " }) {
+            let bounds = line.trimmingCharacters(" ").split(separator: "-")
+            guard bounds.count == 2, let start = UInt64(bounds[0], radix: 16), let last = UInt64(bounds[1], radix: 16),
+                  last >= start, let range = PhysicalRange(start: start, end: last &+ 1) else {
+                throw KexecError(file: KexecSysfs.displayPath(files, attribute), "line \"\(line)\": expected \"start-end\" in hexadecimal (inclusive end)")
+            }
+            ranges.append(range)
+        }
+        return ranges.sorted()
     }
 
     // MARK: - /proc/iomem

@@ -36,6 +36,8 @@ public struct Invocation: Sendable, Equatable {
     public var handOverEFI = true
     /// `-p` on kexec_load: let the kernel rewrite the ELF core header on CPU/memory hotplug.
     public var crashHotplug = true
+    /// `--no-cma`: kexec_file_load must not put the image in CMA memory (KEXEC_FILE_NO_CMA).
+    public var noCMA = false
 
     public var dryRun = false
     public var json = false

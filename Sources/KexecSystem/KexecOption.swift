@@ -154,7 +154,9 @@ extension Invocation {
         case .realMode, .entry32bit: throw refuse("swift-kexec enters the kernel through its 64-bit entry only")
         case .argsELF: throw refuse("ELF boot notes are not supported; use --args-linux or --args-none")
         case .dtb: throw refuse("a device tree for an x86_64 kernel is not supported")
-        case .noCMA: throw refuse("not supported yet (crash memory from CMA, Linux 7.x)")
+        case .noCMA:
+            noCMA = true
+            notes.append("--no-cma: kexec_file_load is asked not to put the image in CMA memory (KEXEC_FILE_NO_CMA, Linux 6.17+; asked again without it where the kernel does not know the flag); kexec_load never uses CMA")
         }
     }
 }

@@ -28,6 +28,8 @@ public struct LoadOptions: Sendable, Equatable {
     /// `-p` through kexec_load: size the ELF core header for the kernel's hotplug updates and
     /// leave it out of purgatory's digests (KEXEC_UPDATE_ELFCOREHDR), where the kernel can.
     public var crashHotplug = true
+    /// `--no-cma`: passed on to kexec_file_load (`FileLoadRequest.noCMA`).
+    public var noCMA = false
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 
@@ -88,7 +90,9 @@ public struct KexecRunner {
         if o.crash {
             let probe = CrashProbe(files: probe.files)
             let reservations = try probe.crashReservations()
-            crash = CrashInputs(reservations: reservations, layout: try probe.layout(reservations: reservations))
+            let cma = try probe.cmaRanges()
+            crash = CrashInputs(reservations: reservations, layout: try probe.layout(reservations: reservations, cma: cma),
+                                cmaRanges: cma)
             if o.crashHotplug { crash?.hotplugHeaderBytes = probe.hotplugHeaderBytes() }
         }
         return try plan(o, host: try probe.hostInfo(), crash: crash)
@@ -225,6 +229,7 @@ public struct KexecRunner {
             defer { uki?.close() }
             var request = FileLoadRequest(kernelPath: o.kernelPath, initrdPath: o.initrdPath,
                                           commandLine: "", crash: o.crash, debug: o.debug)
+            request.noCMA = o.noCMA
             if let uki {
                 request.commandLine = uki.commandLine
                 request.kernelFD = uki.kernel.rawValue
@@ -323,8 +328,16 @@ public struct KexecRunner {
         }
     }
 
+    /// Bytes of CMA crash memory (`crashkernel=SIZE,cma`); nil when the kernel does not say
+    /// (no /sys/kernel/kexec/crash_cma_ranges before 6.19) or says something unreadable.
+    func crashCMABytes() -> UInt64? {
+        guard probe.files.exists(KexecSysfs.Attribute.crashCMARanges.paths[0]) else { return nil }
+        return (try? CrashProbe(files: probe.files).cmaRanges())?.reduce(0) { $0 + $1.size }
+    }
+
     /// `--status --json`: everything that decides what kexec can do here. Schema 1: the
-    /// members below, in this order; `syscalls` values are one of the words listed in
+    /// members below, in this order (members added later go where they belong; none is
+    /// removed or changed without a new schema_version); `syscalls` values are one of the words listed in
     /// `SyscallState`; null where the fact cannot be read.
     /// `crashReservationBytes`: the platform's answer when it is not Linux's (Xen's crash region).
     public func statusJSON(crashReservationBytes: UInt64? = nil) -> JSON {
@@ -340,6 +353,7 @@ public struct KexecRunner {
             ("crash_loaded", crash.map(JSON.bool) ?? .null),
             ("crash_hotplug", .optional(hotplug)),
             ("crash_reservation_bytes", .optional(crashReservationBytes ?? env.crashReservationBytes)),
+            ("crash_cma_bytes", .optional(env.xen ? nil : crashCMABytes())),
             ("lockdown", .optional(env.lockdown)),
             ("secure_boot", .optional(env.secureBoot)),
             ("kexec_load_disabled", .optional(env.kexecLoadDisabled)),

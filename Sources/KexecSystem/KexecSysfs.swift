@@ -12,18 +12,22 @@ public enum KexecSysfs {
         /// The largest ELF core header the kernel may write on hotplug (program headers only;
         /// CONFIG_CRASH_HOTPLUG, Linux 6.6+).
         case crashElfcorehdrSize = "crash_elfcorehdr_size"
+        /// Crash memory taken from CMA (`crashkernel=SIZE,cma`, Linux 6.16+; listed here since
+        /// 6.19): one "%08llx-%08llx" line (inclusive end) per range. Only in the new directory.
+        case crashCMARanges = "crash_cma_ranges"
 
-        /// The same attribute's name directly under /sys/kernel/.
-        var legacyPath: String {
+        /// The same attribute's name directly under /sys/kernel/, where it had one.
+        var legacyPath: String? {
             switch self {
             case .loaded: "/sys/kernel/kexec_loaded"
             case .crashLoaded: "/sys/kernel/kexec_crash_loaded"
             case .crashSize: "/sys/kernel/kexec_crash_size"
             case .crashElfcorehdrSize: "/sys/kernel/crash_elfcorehdr_size"
+            case .crashCMARanges: nil
             }
         }
 
-        public var paths: [String] { ["/sys/kernel/kexec/" + rawValue, legacyPath] }
+        public var paths: [String] { ["/sys/kernel/kexec/" + rawValue] + [legacyPath].compactMap { $0 } }
     }
 
     /// The attribute's text from the first path that reads.
@@ -38,6 +42,6 @@ public enum KexecSysfs {
 
     /// The path errors name: the new one when that directory exists.
     public static func displayPath(_ files: SystemFiles, _ attribute: Attribute) -> String {
-        files.path(files.exists("/sys/kernel/kexec") ? attribute.paths[0] : attribute.legacyPath)
+        files.path(files.exists("/sys/kernel/kexec") ? attribute.paths[0] : attribute.paths.last!)
     }
 }

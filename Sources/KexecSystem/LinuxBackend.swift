@@ -21,6 +21,7 @@ public struct LinuxBackend: KexecBackend {
     static let fileOnCrash: UInt = 0x2       // KEXEC_FILE_ON_CRASH
     static let fileNoInitramfs: UInt = 0x4   // KEXEC_FILE_NO_INITRAMFS
     static let fileDebug: UInt = 0x8         // KEXEC_FILE_DEBUG (Linux 6.8+)
+    static let fileNoCMA: UInt = 0x10        // KEXEC_FILE_NO_CMA (Linux 6.17+)
     static let updateElfcorehdr: UInt = 0x4  // KEXEC_UPDATE_ELFCOREHDR (Linux 6.6+)
 
     public func load(_ plan: LoadPlan) throws(KexecError) {
@@ -47,11 +48,16 @@ public struct LinuxBackend: KexecBackend {
         let initrdFD = request.initrdFD ?? initrd?.rawValue ?? -1
         let flags = (request.crash ? Self.fileOnCrash : 0) | (initrdFD < 0 ? Self.fileNoInitramfs : 0)
         let cmdline = request.commandLine.kernelBytes + [0]
-        var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD,
-                                       commandLine: cmdline, flags: flags | (request.debug ? Self.fileDebug : 0))
-        if r == -Int(EINVAL) && request.debug {
-            // Kernels before 6.8 reject KEXEC_FILE_DEBUG as an unknown flag.
-            r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD, commandLine: cmdline, flags: flags)
+        // Optional flags that older kernels reject as unknown (EINVAL): KEXEC_FILE_DEBUG before
+        // 6.8, KEXEC_FILE_NO_CMA before 6.17 (which did not take kexec memory from CMA anyway).
+        // Each EINVAL drops the newest one and asks again; the last answer counts.
+        var optional = [request.noCMA ? Self.fileNoCMA : 0, request.debug ? Self.fileDebug : 0].filter { $0 != 0 }
+        var r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD, commandLine: cmdline,
+                                       flags: optional.reduce(flags, |))
+        while r == -Int(EINVAL), !optional.isEmpty {
+            optional.removeFirst()
+            r = syscalls.kexecFileLoad(kernelFD: kernelFD, initrdFD: initrdFD, commandLine: cmdline,
+                                       flags: optional.reduce(flags, |))
         }
         if r < 0 { throw explain(errno: Int32(-r), syscall: .file) }
     }

@@ -110,6 +110,7 @@ struct Actions {
         options.elfArguments = o.elfArguments
         options.handOverEFI = o.handOverEFI
         options.crashHotplug = o.crashHotplug
+        options.noCMA = o.noCMA
         options.modules = o.modules
         options.purgatorySerial.progress = o.consoleSerial
         if let serial = o.serial { options.purgatorySerial.port = try PurgatorySerial.port(serial) }

@@ -75,8 +75,12 @@ enum HelpText {
                                   (the core header is ELF64).
           --reuse-video-type      Accepted: the running kernel's screen_info is always
                                   passed (kexec_load).
+          --no-cma                kexec_file_load: the kernel must not place the image
+                                  in CMA memory (KEXEC_FILE_NO_CMA, Linux 6.17+; asked
+                                  again without it on older kernels). kexec_load never
+                                  uses CMA.
           --force-dtb             Accepted and ignored (arm64 only).
-          --reset-vga, --pass-memmap-cmdline, --reuseinitrd, --real-mode, --entry-32bit, --args-elf, --no-cma, --load-preserve-context, --load-jump-back-helper, --load-live-update, --exec-live-update
+          --reset-vga, --pass-memmap-cmdline, --reuseinitrd, --real-mode, --entry-32bit, --args-elf, --load-preserve-context, --load-jump-back-helper, --load-live-update, --exec-live-update
                                   kexec-tools options that swift-kexec refuses, each
                                   with one line saying why.
           --entry, --dtb <value>  Refused with one line saying why (kexec-tools: entry

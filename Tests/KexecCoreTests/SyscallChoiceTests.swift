@@ -108,6 +108,32 @@ struct SyscallChoiceTests {
         #expect(fake.fileLoads.map(\.flags) == [0x8, 0x0])
     }
 
+    /// --no-cma is KEXEC_FILE_NO_CMA (0x10); a kernel that rejects it (before 6.17) is asked
+    /// again without it, then without KEXEC_FILE_DEBUG, newest flag first.
+    @Test(arguments: [
+        ([0], false, [0x10]),
+        ([-Int(EINVAL), 0], false, [0x10, 0x0]),
+        ([-Int(EINVAL), 0], true, [0x18, 0x8]),
+        ([-Int(EINVAL), -Int(EINVAL), 0], true, [0x18, 0x8, 0x0]),
+        ([-Int(EINVAL), -Int(EINVAL)], false, [0x10, 0x0]),   // EINVAL for another reason: reported
+    ])
+    func noCMAFlagFallsBack(results: [Int], debug: Bool, flags: [UInt]) throws {
+        let fake = FakeSyscalls()
+        fake.fileResults = results
+        let (r, root) = try runner(fake)
+        var o = options(.file)
+        o.debug = debug
+        o.noCMA = true
+        let failed = results.last! < 0
+        do {
+            _ = try withExtendedLifetime(root) { try r.load(o) }
+            #expect(!failed)
+        } catch let error as KexecError {
+            #expect(failed && error.errno == EINVAL)
+        }
+        #expect(fake.fileLoads.map(\.flags) == flags)
+    }
+
     @Test func unloadPrefersTheFileSyscall() throws {
         let fake = FakeSyscalls()
         let backend = LinuxBackend(syscalls: fake)
@@ -180,6 +206,14 @@ struct SyscallChoiceTests {
         // no config and no symbols in this tree: kexec_load's state is unknown, never "available"
         #expect(text.contains("\"kernel_config\":null,\"syscalls\":{\"kexec_load\":\"locked_down\",\"kexec_file_load\":\"signature_required\"}"))
         #expect(text.hasSuffix("\"platform\":\"native\"}"))
+        #expect(text.contains("\"crash_reservation_bytes\":null,\"crash_cma_bytes\":null,"))
+    }
+
+    @Test(arguments: [("42000000-49ffffff\n1c0000000-1c7ffffff\n", "268435456"), ("", "0"), ("bad\n", "null")])
+    func statusJSONCountsCMACrashMemory(_ ranges: String, _ bytes: String) throws {
+        let (r, root) = try runner(FakeSyscalls(), files: ["/sys/kernel/kexec/crash_cma_ranges": ranges])
+        let text = withExtendedLifetime(root) { r.statusJSON().rendered() }
+        #expect(text.contains("\"crash_cma_bytes\":\(bytes),"))
     }
 
     @Test(arguments: [

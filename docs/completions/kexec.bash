@@ -163,7 +163,7 @@ _kexec() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-l --load -p --load-panic -u --unload -e --exec -f --force -x --no-ifdown -y --no-sync -i --no-checks -s --kexec-file-syscall -c --kexec-syscall -a --kexec-syscall-auto -S --status -d --debug -v --version --dry-run --json --print-ckr-size --reuse-cmdline --args-linux --args-none --noefi --console-serial --hotplug --no-hotplug --elf32-core-headers --elf64-core-headers --reuse-video-type --force-dtb --reset-vga --pass-memmap-cmdline --reuseinitrd --real-mode --entry-32bit --args-elf --no-cma --load-preserve-context --load-jump-back-helper --load-live-update --exec-live-update -h --help)
+    local -a non_repeating_flags=(-l --load -p --load-panic -u --unload -e --exec -f --force -x --no-ifdown -y --no-sync -i --no-checks -s --kexec-file-syscall -c --kexec-syscall -a --kexec-syscall-auto -S --status -d --debug -v --version --dry-run --json --print-ckr-size --reuse-cmdline --args-linux --args-none --noefi --console-serial --hotplug --no-hotplug --elf32-core-headers --elf64-core-headers --reuse-video-type --no-cma --force-dtb --reset-vga --pass-memmap-cmdline --reuseinitrd --real-mode --entry-32bit --args-elf --load-preserve-context --load-jump-back-helper --load-live-update --exec-live-update -h --help)
     local -a repeating_options=(--append --command-line --initrd --ramdisk --module)
     local -a non_repeating_options=(-t --type --mem-min --mem-max --serial --entry --dtb)
     __kexec_offer_flags_options 1

@@ -9,11 +9,18 @@ public struct CrashInputs: Sendable {
     /// Linux 6.6, Xen) or the user said --no-hotplug. The segment is sized for it and left
     /// out of purgatory's digests, and the load asks for KEXEC_UPDATE_ELFCOREHDR.
     public var hotplugHeaderBytes: UInt64?
+    /// Crash memory the kernel took from CMA (`crashkernel=SIZE,cma`, Linux 6.16+): the first
+    /// kernel lends it to movable allocations, the capture kernel gets it as RAM, and the
+    /// dump leaves it out (`layout.memory` already does). Nothing is placed there: pages
+    /// the first kernel still uses may be under DMA until the crash.
+    public var cmaRanges: [PhysicalRange]
 
-    public init(reservations: [PhysicalRange], layout: CrashDumpLayout, hotplugHeaderBytes: UInt64? = nil) {
+    public init(reservations: [PhysicalRange], layout: CrashDumpLayout, hotplugHeaderBytes: UInt64? = nil,
+                cmaRanges: [PhysicalRange] = []) {
         self.reservations = reservations
         self.layout = layout
         self.hotplugHeaderBytes = hotplugHeaderBytes
+        self.cmaRanges = cmaRanges
     }
 }
 
@@ -28,13 +35,17 @@ public enum CrashPlanning {
         return PhysicalRange(start: first.start, end: min(first.end, lowMemoryEnd))
     }
 
-    /// The capture kernel's e820: the backed-up low RAM and the reservations (minus the
-    /// segments that hold dump data: backup copy and ELF core header) as RAM, plus the
-    /// firmware's ACPI, NVS and reserved ranges so it can still reach them.
-    public static func captureE820(_ map: MemoryMap, reservations: [PhysicalRange],
+    /// The capture kernel's e820: the backed-up low RAM, the reservations (minus the
+    /// segments that hold dump data: backup copy and ELF core header) and the CMA crash
+    /// ranges as RAM, plus the firmware's ACPI, NVS and reserved ranges so it can still reach
+    /// them. Example: reservation [0x2f000000, 0x3f000000) with the header at
+    /// [0x2f0a0000, 0x2f0a1000), CMA [0x40000000, 0x48000000) → RAM [0x2f000000, 0x2f0a0000),
+    /// [0x2f0a1000, 0x3f000000), [0x40000000, 0x48000000) (plus the backup source).
+    public static func captureE820(_ map: MemoryMap, reservations: [PhysicalRange], cma: [PhysicalRange] = [],
                                    backupSource: PhysicalRange?, exclude: [PhysicalRange]) -> [E820Entry] {
         var ram = reservations
         for e in exclude { ram = ram.flatMap { $0.subtracting(e) } }
+        ram += cma
         if let backupSource { ram.append(backupSource) }
         var entries = ram.map { MemoryMap.Entry($0, .ram) }
         entries += map.entries.filter { [.acpi, .nvs, .reserved, .pmem, .pram].contains($0.type) }

@@ -224,7 +224,11 @@ extension CrashParts {
         if let max = crash.hotplugHeaderBytes {
             notes.append("crash hotplug: the kernel may rewrite the ELF core header when CPUs or memory change (KEXEC_UPDATE_ELFCOREHDR); its segment holds \(headerSize) bytes (crash_elfcorehdr_size \(max)) and purgatory does not check it")
         }
-        let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations,
+        if !crash.cmaRanges.isEmpty {
+            let bytes = crash.cmaRanges.reduce(UInt64(0)) { $0 + $1.size }
+            notes.append("crash CMA: \(crash.cmaRanges.map(\.description).joined(separator: " ")) (\(bytes >> 20) MiB) is RAM for the capture kernel and left out of the dump")
+        }
+        let e820 = CrashPlanning.captureE820(host.memoryMap, reservations: crash.reservations, cma: crash.cmaRanges,
                                              backupSource: layout.backup?.source,
                                              exclude: [header.memory] + [backup?.memory].compactMap { $0 })
         return CrashParts(header: header, backup: backup, layout: layout, e820: e820,
