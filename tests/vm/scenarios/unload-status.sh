@@ -12,7 +12,7 @@ step "unload again (nothing loaded)"
 expect_rc 0 "$KEXEC" $SYSCALL -u
 expect_loaded 0
 step "load again"
-expect_rc 0 "$KEXEC" $SYSCALL -l "$KERNEL" --initrd="$SECOND_INITRD" --append="$SECOND_APPEND"
+expect_rc 0 "$KEXEC" $SYSCALL ${LOAD_AGAIN_OPT:-} -l "$KERNEL" --initrd="$SECOND_INITRD" --append="$SECOND_APPEND"
 expect_loaded 1
 step "unload again"
 expect_rc 0 "$KEXEC" $SYSCALL -u
