@@ -68,6 +68,28 @@ public struct LittleEndianReader {
     }
 }
 
+/// Bounds-checked big-endian reads, for the formats that store integers that way (the
+/// flattened devicetree); out-of-range reads return nil instead of trapping.
+public struct BigEndianReader {
+    private let little: LittleEndianReader
+
+    public init(_ bytes: UnsafeRawBufferPointer) { little = LittleEndianReader(bytes) }
+
+    public var bytes: UnsafeRawBufferPointer { little.bytes }
+
+    /// The same bytes read the other way round: a swap of the little-endian value.
+    public func u32(_ at: Int) -> UInt32? { little.u32(at)?.byteSwapped }
+    public func u64(_ at: Int) -> UInt64? { little.u64(at)?.byteSwapped }
+}
+
+/// Big-endian appends to a byte array the core is building.
+extension Array where Element == UInt8 {
+    @inlinable
+    public mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+    }
+}
+
 /// Little-endian stores into a byte array the core is building.
 extension Array where Element == UInt8 {
     @inlinable
