@@ -1,7 +1,7 @@
 # Shared by run.sh and bench.sh (sourced): the targets, their input size limits, the build,
 # and reading libFuzzer's final statistics.
 PATH="/opt/swift/usr/bin:$PATH"
-all_targets="image decompress memmap crash xen cmdline"
+all_targets="image decompress memmap crash xen cmdline arm64"
 
 # Inputs past 64 KiB: kernels and compressed kernels up to 1 MiB; kallsyms and kcore past
 # SystemFiles' 64 KiB read chunks.

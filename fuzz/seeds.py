@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed inputs of fuzz/corpus/<target>/seed-* (run from anywhere; needs gzip, xz,
+"""Writes the seed inputs of fuzz/corpus/<target>/seed-* (run from anywhere; needs gzip, xz, dtc,
 zstd). Regression inputs (regress-*) are crashes the fuzzer found and are kept as they are.
 The input layouts are described at the top of each fuzz/Sources/KexecFuzz/*Target.swift."""
 import os
@@ -152,3 +152,23 @@ put("cmdline", "reuse-only", running)
 put("cmdline", "empty-append", running + "\0\0" + "0x2f8")
 put("cmdline", "too-long", "\0" + "x" * 4200 + "\0" + "65535")
 put("cmdline", "tabs-and-newlines", "a\tb\n\nBOOT_IMAGE=x\tcrashkernel=1G-:256M c\0 d \0ttyS9")
+
+# arm64: byte 0 even = a kernel file, odd = a DTB.
+image = bytearray(64 + 4096)
+struct.pack_into("<IIQQQQQQI", image, 0, 0x14000000, 0, 0, 0x10000 + len(image), 0xA, 0, 0, 0, 0x644D5241)
+put("arm64", "image", b"\x00" + bytes(image))
+zimg = bytearray(64 + 256)
+zimg[0:2] = b"MZ"
+zimg[4:8] = b"zimg"
+struct.pack_into("<II", zimg, 8, 64, 256)
+zimg[24:28] = b"gzip"
+put("arm64", "zboot", b"\x00" + bytes(zimg))
+dts = """/dts-v1/;
+/memreserve/ 0x48000000 0x1000;
+/ { #address-cells = <2>; #size-cells = <2>; compatible = "linux,dummy-virt";
+    memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x80000000>; };
+    chosen { bootargs = "console=ttyAMA0"; stdout-path = "/pl011@9000000"; };
+    pl011@9000000 { compatible = "arm,pl011", "arm,primecell"; reg = <0x0 0x9000000 0x0 0x1000>; };
+};
+"""
+put("arm64", "dtb", b"\x01" + pack(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", "-", "-"], dts.encode()))

@@ -12,6 +12,7 @@ let targets: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
     "crash": fuzzCrashPlanning,
     "xen": fuzzXenMemoryMap,
     "cmdline": fuzzCommandLine,
+    "arm64": fuzzArm64,
 ]
 
 let selected: @Sendable (UnsafeRawBufferPointer) -> Void = {
