@@ -50,7 +50,7 @@ STAGES = [
     ("capture kernel up", r"Linux version .*\(", 120),
     ("dump saved", r"saved vmcore in /var/crash", 420),
     ("boot after the dump", M + r"boot 3: stage 3", 420),
-    ("dump checked, kexec loaded", M + r"stage 3 PASS", 240),
+    ("dump checked, boot loader entry written", M + r"stage 3 PASS", 240),
     ("systemctl kexec", M + r"boot 4: stage 4", 420),
     ("pass", M + r"PASS$", 120),
 ]

@@ -6,8 +6,10 @@
 #   stage 1  install swift-kexec's .deb over kexec-tools; restart kdump-tools; reboot
 #   stage 2  kdump-tools loaded the capture kernel at boot with swift-kexec; panic
 #            (kdump-tools' capture boot saves the dump into /var/crash and reboots)
-#   stage 3  the dump is there and readable; kexec -l + systemctl kexec
-#   stage 4  this kernel came through kexec; PASS; power off
+#   stage 3  the dump is there and readable; systemctl kexec with nothing loaded: systemd
+#            loads the boot loader entry's kernel itself ("kexec --load K --append X --initrd I")
+#   stage 4  this kernel came through kexec, with the entry's options; dpkg -r swift-kexec gives
+#            kexec-tools' /sbin/kexec back and kdump-tools loads with it; PASS; power off
 #
 # Every line the host reads starts with "DEBIAN-GUEST: "; "DEBIAN-GUEST: FAIL: why" ends the
 # test (the guest powers off), "DEBIAN-GUEST: PASS" is the last line of a good run.
@@ -137,21 +139,46 @@ case "$stage" in
     check "/sbin/kexec is swift-kexec" ours
     kdump_loaded_by_us 0
     check "no kernel loaded for kexec yet" grep -qx 0 /sys/kernel/kexec_loaded
-    say "kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline --append=debguest_kexec=1"
-    check "kexec -l" kexec -l /vmlinuz --initrd=/initrd.img --reuse-cmdline --append=debguest_kexec=1
-    check "/sys/kernel/kexec_loaded is 1" grep -qx 1 /sys/kernel/kexec_loaded
+    # A Boot Loader Specification entry where systemd looks when it has no ESP to search:
+    # /run/boot-loader-entries/ (as if it were an ESP; the paths in the entry are relative to
+    # it). With nothing loaded, `systemctl kexec` loads the default entry itself by running
+    # `/sbin/kexec --load KERNEL --append OPTIONS --initrd INITRD`, then asks for the kexec.
+    E=/run/boot-loader-entries
+    mkdir -p "$E/loader/entries"
+    ln -sf "$(readlink -f /vmlinuz)" "$E/vmlinuz"
+    ln -sf "$(readlink -f /initrd.img)" "$E/initrd.img"
+    options="$(sed -e 's/^BOOT_IMAGE=[^ ]* //' /proc/cmdline) debguest_kexec=1 debguest_loader=systemd"
+    printf 'title Debian guest (loaded by systemctl kexec)\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n' \
+        "$options" > "$E/loader/entries/debguest.conf"
+    show "boot loader entry" cat "$E/loader/entries/debguest.conf"
+    show "systemctl kexec --dry-run" systemctl kexec --dry-run
     cat /proc/sys/kernel/random/boot_id > "$S/boot_id"
     echo 4 > "$S/stage"
     sync
-    say "stage 3 PASS; systemctl kexec"
-    systemctl --no-block kexec || fail "systemctl kexec: exit $?"
+    say "stage 3 PASS; systemctl kexec (systemd loads the entry)"
+    show "systemctl kexec" systemctl --no-block kexec
+    check "systemctl kexec loaded a kernel (/sys/kernel/kexec_loaded is 1)" grep -qx 1 /sys/kernel/kexec_loaded
     ;;
 4)
     say "stage 4: the kernel that systemctl kexec started"
     check "this kernel came through kexec (debguest_kexec=1 on its command line)" grep -q 'debguest_kexec=1' /proc/cmdline
+    check "systemd loaded it from the boot loader entry (debguest_loader=systemd)" grep -q 'debguest_loader=systemd' /proc/cmdline
     check "a new boot (boot_id changed)" test "$(cat /proc/sys/kernel/random/boot_id)" != "$(cat "$S/boot_id")"
+    show "previous boot's systemctl kexec" sh -c 'journalctl -b -1 --no-pager -o cat | grep -m 2 -e "kexec --load" -e "kexec -l"'
     check "/sbin/kexec is swift-kexec" ours
     kdump_loaded_by_us 0
+    say "dpkg -r swift-kexec"
+    check "dpkg -r swift-kexec" sh -c "dpkg -r swift-kexec > $S/dpkg-r.log 2>&1"
+    show dpkg cat "$S/dpkg-r.log"
+    check "no diversions by swift-kexec are left" test "$(dpkg-divert --list | grep -c 'by swift-kexec')" = 0
+    check "/sbin/kexec is kexec-tools' again" sh -c '/sbin/kexec --version | grep -q kexec-tools'
+    check "no /usr/sbin/kexec.kexec-tools is left" test ! -e /usr/sbin/kexec.kexec-tools
+    check "kexec(8) is kexec-tools' again" sh -c '! zcat /usr/share/man/man8/kexec.8.gz | grep -qi swift-kexec'
+    check "configuration files unchanged by install and removal" md5sum --quiet -c "$S/configs.md5"
+    say "systemctl restart kdump-tools (with kexec-tools)"
+    show "restart" systemctl restart kdump-tools.service
+    check "kdump-config status: ready to kdump (kexec-tools loaded it)" sh -c 'kdump-config status | grep -q "ready to kdump"'
+    check "/sys/kernel/kexec_crash_loaded is 1" grep -qx 1 /sys/kernel/kexec_crash_loaded
     echo done > "$S/stage"
     sync
     say "PASS"
