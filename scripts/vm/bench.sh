@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmarks in QEMU (TCG), ours (/bin/kexec) against Debian's kexec-tools (/bin/kexec-tools):
 #   bench-load  one guest alternating RUNS loads of each: kexec -c -l vmlinuz --initrd=big-initrd
-#               (64 MiB), timed inside the guest -> "BENCH ours|peer SECONDS"
+#               (64 MiB), timed inside the guest -> "BENCH ours|peer SECONDS"; when the image has
+#               the second peer (sid's kexec-tools 2.0.32, FETCH_KEXEC_TOOLS=1 fetch-kernel.sh),
+#               it takes turns as a third participant ("BENCH peer32 SECONDS", ratio ours/peer32)
 #   bench-multiboot  the same for Xen (gunzipped) as multiboot-x86 with dom0's kernel and initrd
 #               as --module (kexec-tools cannot probe Debian's xen.gz itself)
 #   bench-exec  EXEC_RUNS boots per variant {ours,peer} x {checks, -i}: host-side time from the
@@ -93,11 +95,16 @@ LOADS = {"bench-load": "load -c -l vmlinuz + 64 MiB initrd",
 for r in rows:
     if r["scenario"] in LOADS:
         o, p = r["results"].get("ours", []), r["results"].get("peer", [])
-        mo, mp = med(o), med(p)
-        print("%s: ours %s (n=%d)  peer %s (n=%d)  ours/peer %s"
-              % (LOADS[r["scenario"]], fmt(mo), len(o), fmt(mp), len(p), ratio(mo, mp)))
+        p32 = r["results"].get("peer32", [])
+        mo, mp, m32 = med(o), med(p), med(p32)
+        more = ("  peer32 %s (n=%d)" % (fmt(m32), len(p32))) if p32 else ""
+        print("%s: ours %s (n=%d)  peer %s (n=%d)%s  ours/peer %s%s"
+              % (LOADS[r["scenario"]], fmt(mo), len(o), fmt(mp), len(p), more, ratio(mo, mp),
+                 ("  ours/peer32 %s" % ratio(mo, m32)) if p32 else ""))
         print("  samples ours %s" % o)
         print("  samples peer %s" % p)
+        if p32:
+            print("  samples peer32 %s" % p32)
 ex = {}
 for r in rows:
     if r["scenario"] == "bench-exec":

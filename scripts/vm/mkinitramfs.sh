@@ -11,7 +11,12 @@
 #                    /boot/xen.gz (Xen 4.17, gzip as Debian ships it, for multiboot-*),
 #                    /boot/uki.efi (see uki.efi), /boot/hello.elf (tests/vm/elf-hello.S, for
 #                    elf-args-none), /scenarios/* (tests/vm/scenarios), /bin/efi-facts and
-#                    /lib/modules/efivarfs.ko as in second.cpio.gz
+#                    /lib/modules/efivarfs.ko as in second.cpio.gz; when
+#                    work/vm-cache/peer2/ exists (FETCH_KEXEC_TOOLS=1 scripts/vm/fetch-kernel.sh sid),
+#                    the second peer: /bin/kexec-tools-VERSION (e.g. 2.0.32), a sh wrapper that runs
+#                    /opt/SUITE/sbin/kexec through /opt/SUITE/lib/ld-linux-x86-64.so.2 (via the link
+#                    /opt/SUITE/ld/kexec) with only the libraries in /opt/SUITE/lib (that suite's
+#                    glibc is newer than the guest's)
 #   uki.efi          a unified kernel image made with objcopy from Debian's systemd-boot stub
 #                    (scripts/vm/setup.sh): .osrel, .cmdline "console=ttyS0 quiet panic=-1
 #                    swiftkexec-uki=<marker token>" (also in uki.cmdline), .linux = the kernel,
@@ -124,6 +129,23 @@ for so in "$KT"/lib/*.so*; do
         *) install -m 0755 "$so" "$F/lib/x86_64-linux-gnu/" ;;
     esac
 done
+
+# the second peer (fetch-kernel.sh's FETCH_KEXEC_TOOLS=1), its glibc and libraries apart in /opt
+P2="$CACHE/peer2"
+if [ -e "$P2/.complete" ]; then
+    read -r _ p2ver p2suite < "$P2/package"
+    p2up=${p2ver#*:}; p2up=${p2up%-*}
+    mkdir -p "$F/opt/$p2suite/sbin" "$F/opt/$p2suite/lib" "$F/opt/$p2suite/ld"
+    install -m 0755 "$P2/sbin/kexec" "$F/opt/$p2suite/sbin/kexec"
+    install -m 0755 "$P2"/lib/* "$F/opt/$p2suite/lib/"
+    # the loader is started through a link named kexec: the process's name (comm, in the
+    # kernel's messages such as "Lockdown: kexec: …") is then kexec, not ld-linux-x86-64
+    ln -s ../lib/ld-linux-x86-64.so.2 "$F/opt/$p2suite/ld/kexec"
+    printf '#!/bin/sh\n# kexec-tools %s from Debian %s, with its own glibc\nexec /opt/%s/ld/kexec --library-path /opt/%s/lib /opt/%s/sbin/kexec "$@"\n' \
+        "$p2ver" "$p2suite" "$p2suite" "$p2suite" "$p2suite" > "$F/bin/kexec-tools-$p2up"
+    chmod 0755 "$F/bin/kexec-tools-$p2up"
+    log "second peer: kexec-tools $p2ver ($p2suite, $(du -sk "$F/opt/$p2suite" | cut -f1) KiB) -> /bin/kexec-tools-$p2up"
+fi
 
 # ours
 if [ -e "$KEXEC_BIN" ]; then

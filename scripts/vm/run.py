@@ -475,7 +475,8 @@ def main():
                          "(nor 'tag ours' unless --kexec is /bin/kexec)")
     ap.add_argument("--kexec", default=os.environ.get("KEXEC_GUEST", "/bin/kexec"),
                     help="binary the scenarios run inside the guest (KEXEC=); "
-                         "/bin/kexec = ours, /bin/kexec-tools = Debian's (default %(default)s)")
+                         "/bin/kexec = ours, /bin/kexec-tools = Debian 12's, /bin/kexec-tools-2.0.32 = "
+                         "sid's when fetched (default %(default)s)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra kernel parameter (unknown ones become init's environment)")
     ap.add_argument("--timeout", type=float, help="override the per-scenario timeout (s)")

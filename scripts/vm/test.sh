@@ -3,7 +3,9 @@
 #
 #   scripts/vm/test.sh            test ours (work/kexec, or $KEXEC_BIN) as /bin/kexec
 #   scripts/vm/test.sh --peer     run the same scenarios with Debian's kexec-tools instead
-#   scripts/vm/test.sh [--peer] SCENARIO...   only these scenarios
+#   scripts/vm/test.sh --peer32   the same with Debian sid's kexec-tools 2.0.32 (fetched into
+#                                 work/vm-cache/peer2/ by fetch-kernel.sh's FETCH_KEXEC_TOOLS=1)
+#   scripts/vm/test.sh [--peer|--peer32] SCENARIO...   only these scenarios
 #
 # Environment: VM_JOBS (guests in parallel, default 2), KEXEC_BIN (our binary),
 #              KERNEL_SUITE=sid (that suite's kernel as first and second kernel, images and logs in
@@ -17,10 +19,11 @@ VM="$ROOT/scripts/vm"
 
 kexec=/bin/kexec
 extra=""
-if [ "${1:-}" = "--peer" ]; then
+peer32=0
+if [ "${1:-}" = "--peer" ] || [ "${1:-}" = "--peer32" ]; then
+    if [ "$1" = "--peer32" ]; then kexec=/bin/kexec-tools-2.0.32; peer32=1; else kexec=/bin/kexec-tools; fi
     shift
-    kexec=/bin/kexec-tools
-    # kexec-tools 2.0.25 prints two lines for a truncated bzImage; ours must print one
+    # kexec-tools (2.0.25 and 2.0.32) prints two lines for a truncated bzImage; ours must print one
     extra="--env BAD_MAX_LINES=2"
 else
     bin=${KEXEC_BIN:-$ROOT/work/kexec}
@@ -33,6 +36,7 @@ fi
 start=$(date +%s)
 sh "$VM/setup.sh"
 sh "$VM/mkcapture.sh"
+[ "$peer32" = 0 ] || FETCH_KERNEL=0 FETCH_KEXEC_TOOLS=1 sh "$VM/fetch-kernel.sh" sid
 NO_BENCH=1 sh "$VM/mkinitramfs.sh"
 sh "$VM/mksecboot.sh"  # keys, enrolled OVMF variables, signed kernels: `firmware ovmf-secboot`
 # dom0.cpio for the `machine xen` scenarios (Debian 12's kernel only: its Xen modules)
