@@ -39,6 +39,7 @@ ANSI = re.compile(r"\x1b(\[[0-9;?=>]*[A-Za-z]|[()][A-Z0-9]|[A-Za-z=>])")
 M = r"^DEBIAN-GUEST: "
 
 # (name, regex of the line that ends the stage, seconds allowed since the previous stage ended).
+# A stage in OPTIONAL may go unseen: the next stage's line or the end of its time moves on.
 # Generous: a TCG guest on a 2-core machine that also compiles took 270 s for its first boot
 # (kdump-tools making its initramfs) and 175 to 185 s for a reboot.
 STAGES = [
@@ -54,6 +55,10 @@ STAGES = [
     ("systemctl kexec", M + r"boot 4: stage 4", 420),
     ("pass", M + r"PASS$", 120),
 ]
+# The sysrq line reaches the console only if the crashing CPU gets to print it: when another CPU
+# holds the console at that moment, the printk is deferred and the crash kernel starts first (seen
+# once in CI). The line is still in the dump's log, which the driver checks in stage 3.
+OPTIONAL = {"panic": "kdump-tools loaded at boot"}  # stage -> the stage whose end stands in for it
 # host times between two stage ends, for the report
 MEASURES = [
     ("first boot (QEMU start to the driver)", None, "first boot"),
@@ -62,7 +67,7 @@ MEASURES = [
     ("panic to capture kernel up", "panic", "capture kernel up"),
     ("panic to dump saved", "panic", "dump saved"),
     ("dump saved to the driver after the reboot", "dump saved", "boot after the dump"),
-    ("systemctl kexec to the driver in the new kernel", "dump checked, kexec loaded", "systemctl kexec"),
+    ("systemctl kexec to the driver in the new kernel", "dump checked, boot loader entry written", "systemctl kexec"),
 ]
 
 
@@ -135,6 +140,10 @@ def main():
     while reason is None and stage < len(STAGES):
         name, rx, limit = STAGES[stage]
         left = stage_start + limit - (time.monotonic() - t0)
+        if left <= 0 and name in OPTIONAL:
+            print("debian-guest: %8.1f s  (%s: not seen)" % (time.monotonic() - t0, name), flush=True)
+            stage += 1
+            continue
         if left <= 0:
             reason = "stage '%s': no line matching %r within %d s" % (name, rx, limit)
             break
@@ -159,11 +168,16 @@ def main():
                 continue
             if fail_rx.search(text):
                 reason = text[len("DEBIAN-GUEST: "):]
-            elif stage < len(STAGES) and re.search(STAGES[stage][1], text):
-                ends[STAGES[stage][0]] = now
-                print("debian-guest: %8.1f s  %s" % (now, STAGES[stage][0]), flush=True)
-                stage += 1
-                stage_start = now
+            elif stage < len(STAGES):
+                if (STAGES[stage][0] in OPTIONAL and stage + 1 < len(STAGES)
+                        and re.search(STAGES[stage + 1][1], text)):
+                    print("debian-guest: %8.1f s  (%s: not seen)" % (now, STAGES[stage][0]), flush=True)
+                    stage += 1
+                if re.search(STAGES[stage][1], text):
+                    ends[STAGES[stage][0]] = now
+                    print("debian-guest: %8.1f s  %s" % (now, STAGES[stage][0]), flush=True)
+                    stage += 1
+                    stage_start = now
     if reason is None and not token_seen:
         reason = "the driver never printed this run's token"
     # a passing guest powers itself off; a failing one gets a few seconds to show more
@@ -188,6 +202,8 @@ def main():
 
     results = {"elapsed": round(elapsed, 1), "stages": {k: round(v, 1) for k, v in ends.items()}}
     for label, a, b in MEASURES:
+        if a in OPTIONAL and a not in ends:
+            a = OPTIONAL[a]
         if b in ends and (a is None or a in ends):
             results[label] = round(ends[b] - (ends[a] if a else 0.0), 1)
     sizes = [t for _, t in lines if t.startswith("DEBIAN-GUEST: dump size:")]
